@@ -1,0 +1,248 @@
+// Package reaper runs one command as PID 1 and waits for every process the
+// kernel parents to us. It is the only code in sexton that waits: a second
+// waiter would take exit statuses this package needs. A program that uses it
+// must not call os/exec's Wait, os.Process.Wait or wait4 anywhere else.
+//
+// [Run] starts the command in its own process group (the foreground group of
+// the controlling terminal, when stdin is one), relays signals to it as a
+// [forward.Table] says, reaps every child that exits, orphans included, and
+// returns the command's exit code. When sexton is not PID 1 it makes itself
+// a child subreaper, so the command's orphans still come to it.
+package reaper
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"sexton/forward"
+)
+
+// Config is what [Run] needs to run the command. main fills it from the
+// command line; it is already validated.
+type Config struct {
+	// Argv is the command and its arguments. Argv[0] is looked up in PATH
+	// as execvp(3) does when it has no slash.
+	Argv []string
+	// Pgroup relays signals to the command's process group rather than to
+	// the command alone, so its background children get them too.
+	Pgroup bool
+	// Table maps each incoming signal to the one relayed; nil relays every
+	// signal unchanged.
+	Table *forward.Table
+	// Logf, when not nil, receives one line per event (start, each relayed
+	// signal, each reaped process, the exit). It is called from two
+	// goroutines, so it must be safe for concurrent use.
+	Logf func(format string, args ...any)
+}
+
+// StartError reports that the command could not be started. Err is the
+// errno (unix.ENOENT, unix.EACCES, ...) or [ErrNotFound].
+type StartError struct {
+	Path string
+	Err  error
+}
+
+func (e *StartError) Error() string { return e.Path + ": " + e.Err.Error() }
+func (e *StartError) Unwrap() error { return e.Err }
+
+// ErrNotFound means the command has no slash and no directory in PATH holds
+// it. It matches unix.ENOENT with errors.Is, as execvp reports it.
+var ErrNotFound = notFound{}
+
+type notFound struct{}
+
+func (notFound) Error() string        { return "not found in PATH" }
+func (notFound) Is(target error) bool { return target == unix.ENOENT }
+
+// Run starts cfg.Argv and serves as its init until it exits, then returns
+// its exit code: its status, or 128+N if signal N killed it. It returns an
+// error only if the command could not be started (a *StartError) or sexton
+// could not set itself up; nothing is left running then.
+func Run(cfg Config) (int, error) {
+	if len(cfg.Argv) == 0 {
+		return 0, errors.New("no command to run")
+	}
+	path, err := lookPath(cfg.Argv[0])
+	if err != nil {
+		return 0, err
+	}
+	l := &loop{cfg: cfg, table: cfg.Table, logf: cfg.Logf}
+	if l.table == nil {
+		l.table = &forward.Table{}
+	}
+	if runtimeSendsURG() {
+		// The runtime preempts goroutines with SIGURG, and os/signal cannot
+		// tell those from a sent one: relaying it would flood the command
+		// with signals nobody sent (runc #3364). The release build turns
+		// async preemption off (see the Makefile), so this is only for
+		// builds without that flag.
+		l.table.Drop(unix.SIGURG)
+	}
+
+	if unix.Getpid() != 1 {
+		// As PID 1 the kernel gives us every orphan of the namespace; in
+		// any other place only a subreaper gets the command's orphans.
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			return 0, fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", err)
+		}
+	}
+
+	// Listen before the child exists, so that a signal sent while it starts
+	// is queued for it rather than lost or fatal to sexton.
+	l.sigs = make(chan os.Signal, 1024)
+	notify(l.sigs)
+
+	if err := l.start(path); err != nil {
+		signal.Stop(l.sigs)
+		return 0, err
+	}
+	afterStart()
+	l.log("started %s as pid %d", cfg.Argv[0], l.pid)
+
+	l.exited = make(chan unix.WaitStatus, 1)
+	// The waiter runs until nothing is left to wait for, or until sexton
+	// exits; it is the only caller of wait4.
+	go waitAll(l.pid, l.exited, l.logf)
+	return l.run(), nil
+}
+
+// notify asks the runtime for every relayable signal. SIGHUP and SIGINT
+// are the exception when they were ignored when sexton started (nohup, or a
+// shell's background job): the runtime keeps that SIG_IGN only if we do not
+// ask for them, and the child inherits it only then.
+func notify(c chan<- os.Signal) {
+	sigs := make([]os.Signal, 0, forward.RTMax)
+	for _, sig := range forward.Relayed() {
+		if (sig == unix.SIGHUP || sig == unix.SIGINT) && signal.Ignored(sig) {
+			continue
+		}
+		sigs = append(sigs, sig)
+	}
+	signal.Notify(c, sigs...)
+}
+
+// afterStart makes the changes to sexton's own state that the child must
+// not inherit, so it runs once the child has exec'd.
+func afterStart() {
+	// Do not pin the mount we were started in: the child keeps its cwd.
+	// Failure is harmless (we only keep a directory busy).
+	_ = unix.Chdir("/")
+
+	// SIGCHLD back to SIG_DFL behind the runtime's back: the kernel then
+	// drops it at generation, so a child's exit wakes only the waiter
+	// thread, not a second thread to run the runtime's handler (about one
+	// context switch per reaped process; see shared research). Never
+	// SIG_IGN: that makes the kernel reap children itself and their
+	// statuses are lost. Nothing in sexton may call signal.Notify(SIGCHLD)
+	// or signal.Notify() without arguments afterwards: either puts the
+	// runtime's handler back.
+	_ = setDisposition(unix.SIGCHLD, sigDFL)
+
+	// The runtime leaves 32 and 34 at SIG_DFL, which terminates: a stray
+	// kill -34 would end sexton (as PID 1 the kernel drops them anyway).
+	// Ignore them now that the child has started with them at SIG_DFL.
+	_ = setDisposition(32, sigIGN)
+	_ = setDisposition(34, sigIGN)
+}
+
+const (
+	sigDFL = 0
+	sigIGN = 1
+)
+
+// setDisposition sets sig's handler to SIG_DFL or SIG_IGN with a raw
+// rt_sigaction: os/signal cannot do either for signals the runtime owns.
+// The kernel's struct sigaction starts with the handler on every
+// architecture sexton is built for (amd64, arm64, riscv64, ppc64le, s390x);
+// flags, restorer and mask are all zero here.
+func setDisposition(sig unix.Signal, handler uintptr) error {
+	var sa struct {
+		handler  uintptr
+		flags    uint64
+		restorer uintptr
+		mask     uint64
+	}
+	sa.handler = handler
+	_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
+	if errno != 0 {
+		return fmt.Errorf("rt_sigaction(%d): %w", sig, errno)
+	}
+	return nil
+}
+
+// start spawns the command. It uses syscall.ForkExec directly: os/exec's
+// Wait would race the waiter for the child's status.
+func (l *loop) start(path string) error {
+	attr := &syscall.ProcAttr{
+		Env:   syscall.Environ(),
+		Files: stdio(),
+		Sys: &syscall.SysProcAttr{
+			// Its own group, so -g can signal its descendants and a
+			// terminal's job control sees it as the job.
+			Setpgid: true,
+			PidFD:   &l.pidfd,
+		},
+	}
+	// TIOCGPGRP succeeds only on our controlling terminal; TCGETS would
+	// also accept a pty that is not, where TIOCSPGRP then fails.
+	if _, err := unix.IoctlGetInt(0, unix.TIOCGPGRP); err == nil {
+		attr.Sys.Foreground = true
+		attr.Sys.Ctty = 0
+		l.tty = true
+	}
+	l.pidfd = -1
+	pid, err := syscall.ForkExec(path, l.cfg.Argv, attr)
+	if err != nil {
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			return &StartError{Path: path, Err: errno}
+		}
+		return &StartError{Path: path, Err: err}
+	}
+	l.pid = pid
+	return nil
+}
+
+// stdio gives the child sexton's fds 0, 1 and 2 as they are; one that is
+// closed stays closed (-1 tells ForkExec to close it). Every other fd that
+// sexton inherited without close-on-exec passes through exec untouched.
+func stdio() []uintptr {
+	files := make([]uintptr, 3)
+	for fd := range files {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			files[fd] = ^uintptr(0)
+		} else {
+			files[fd] = uintptr(fd)
+		}
+	}
+	return files
+}
+
+// exitCode maps a wait status to a shell-style exit code.
+func exitCode(ws unix.WaitStatus) int {
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus()
+	case ws.Signaled():
+		return 128 + int(ws.Signal())
+	}
+	return 125
+}
+
+// describe says how a process ended, for the log.
+func describe(ws unix.WaitStatus) string {
+	if ws.Signaled() {
+		s := "killed by " + forward.Name(ws.Signal())
+		if ws.CoreDump() {
+			s += " (core dumped)"
+		}
+		return s
+	}
+	return fmt.Sprintf("exited %d", ws.ExitStatus())
+}
