@@ -37,12 +37,17 @@ var aliases = map[string]unix.Signal{
 }
 
 // ParseSignal reads a signal given as a name with or without the SIG prefix
-// in any case (TERM, sigterm), a number 1..64, or RTMIN+N / RTMAX-N.
+// in any case (TERM, sigterm), a number 1..64 (also as SIG32, the form
+// [Name] gives), or RTMIN+N / RTMAX-N.
 func ParseSignal(s string) (unix.Signal, error) {
 	if s == "" {
 		return 0, fmt.Errorf("empty signal name; use a name such as TERM or a number 1-64")
 	}
-	if n, err := strconv.Atoi(s); err == nil {
+	num := s
+	if len(s) > 3 && strings.EqualFold(s[:3], "SIG") {
+		num = s[3:]
+	}
+	if n, err := strconv.Atoi(num); err == nil {
 		if n < 1 || n > int(RTMax) {
 			return 0, fmt.Errorf("signal number %d out of range; use 1-64", n)
 		}

@@ -143,7 +143,7 @@ func waitAll(mainPID int, exited chan<- unix.WaitStatus, logf func(string, ...an
 		}
 		reaped++
 		if logf != nil {
-			logf("reaped pid %d (%s), %d orphans so far", pid, describe(ws), reaped)
+			logf("reaped orphan #%d: pid %d %s", reaped, pid, describe(ws))
 		}
 	}
 }

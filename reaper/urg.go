@@ -2,32 +2,28 @@ package reaper
 
 import (
 	"os"
-	"runtime/debug"
 	"strings"
 )
 
-// preemptOffFlag is the link-time default that turns off the runtime's
-// asynchronous preemption, the only source of the SIGURGs the runtime sends
-// itself. The Makefile passes it; go.mod's godebug line and //go:debug do
-// not accept this setting.
-const preemptOffFlag = "-X=runtime.godebugDefault=asyncpreemptoff=1"
+// godebugDefault mirrors the GODEBUG default linked into the runtime
+// (runtime.godebugDefault), which a program cannot read. The Makefile sets
+// both from one variable; with asyncpreemptoff=1 there the runtime never
+// sends itself SIGURG. (go.mod's godebug line and //go:debug do not accept
+// that setting, and -trimpath keeps -ldflags out of the build info.)
+var godebugDefault string
 
 // runtimeSendsURG reports whether this process's runtime may raise SIGURG
-// at itself: true unless the binary was linked with preemptOffFlag and
-// GODEBUG does not turn preemption back on (its last asyncpreemptoff entry
-// wins over the link-time default, as the runtime reads them).
+// at itself to preempt a goroutine: true unless asyncpreemptoff=1 is the
+// link-time default and GODEBUG does not turn preemption back on (its
+// entries win over the default, the last one over earlier ones, as the
+// runtime reads them).
 func runtimeSendsURG() bool {
 	off := false
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "-ldflags" && strings.Contains(s.Value, preemptOffFlag) {
-				off = true
+	for _, list := range []string{godebugDefault, os.Getenv("GODEBUG")} {
+		for kv := range strings.SplitSeq(list, ",") {
+			if v, ok := strings.CutPrefix(kv, "asyncpreemptoff="); ok {
+				off = v == "1"
 			}
-		}
-	}
-	for kv := range strings.SplitSeq(os.Getenv("GODEBUG"), ",") {
-		if v, ok := strings.CutPrefix(kv, "asyncpreemptoff="); ok {
-			off = v == "1"
 		}
 	}
 	return !off
