@@ -135,7 +135,7 @@ type env struct {
 
 // runOpts are the knobs a test may turn; the zero value is a plain run.
 type runOpts struct {
-	dir   string   // cwd for sexton (unshare) ; "" means a fresh temp dir
+	dir   string     // cwd for sexton (unshare) ; "" means a fresh temp dir
 	extra []*os.File // fds 3... for sexton (unshare only)
 }
 
