@@ -12,11 +12,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
+	"sexton/forward"
 	"sexton/reaper"
 )
 
@@ -35,16 +39,30 @@ const usage = `Usage: sexton [options] [--] COMMAND [ARGS...]
 Runs COMMAND as the child of an init: relays every signal sexton gets to it,
 reaps every zombie (orphans included), and exits with COMMAND's status.
 
+When COMMAND exits, every process it left behind gets SIGTERM, then SIGKILL
+if it is still there after the --kill-after grace; then sexton exits.
+
 Options:
-  -g, --pgroup      relay signals to COMMAND's process group, not only to it
-  -s, --subreaper   accepted for tini compatibility; sexton is a subreaper
-                    whenever it is not PID 1
-  -v, --verbose     log each start, relayed signal and reaped process to stderr
-  -h, --help        print this help and exit
-  -V, --version     print the version and exit
+  -g, --pgroup           relay signals to COMMAND's process group, not only to it
+  -t, --timeout DUR      after DUR, send the timeout signal to COMMAND, then
+                         SIGKILL to every process --kill-after later; exit 124
+      --timeout-signal SIG
+                         the signal sent at the timeout (default TERM)
+  -k, --kill-after DUR   grace between a termination signal and SIGKILL
+                         (default 5s; 0 = SIGKILL at once)
+  -s, --subreaper        accepted for tini compatibility; sexton is a
+                         subreaper whenever it is not PID 1
+  -v, --verbose          log starts, signals, reaped processes to stderr
+  -h, --help             print this help and exit
+  -V, --version          print the version and exit
+
+DUR is a Go duration (90s, 1.5m, 2h30m) or seconds (90, 0.5; suffixes s, m,
+h, d as in coreutils timeout); 0 means no timeout. SIG is a name (TERM,
+SIGTERM), RTMIN+N, RTMAX-N or a number 1-64.
 
 Exit status:
   COMMAND's status, or 128+N if signal N killed it
+  124  the timeout fired (even if SIGKILL was needed; coreutils says 137 then)
   125  sexton's own error (bad option, no command, could not start it)
   126  COMMAND was found but cannot be executed
   127  COMMAND was not found
@@ -55,11 +73,14 @@ Not relayed: KILL and STOP (uncatchable), CHLD (sexton's own), and PROF, 32,
 
 // options is what the command line says, before it becomes a Config.
 type options struct {
-	pgroup  bool
-	verbose int
-	help    bool
-	version bool
-	argv    []string
+	pgroup        bool
+	verbose       int
+	help          bool
+	version       bool
+	timeout       time.Duration
+	timeoutSignal unix.Signal
+	killAfter     time.Duration
+	argv          []string
 }
 
 // usageError is a mistake on the command line; its text names what is wrong
@@ -72,12 +93,60 @@ func usagef(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
 }
 
+// flagSpec is one option: its short and long names, whether it takes a
+// value, and what it does with it (name is the form the user wrote, for
+// error messages).
+type flagSpec struct {
+	short rune
+	long  string
+	value bool
+	set   func(o *options, name, value string) error
+}
+
+var flagSpecs = []flagSpec{
+	{'g', "pgroup", false, func(o *options, _, _ string) error { o.pgroup = true; return nil }},
+	{'s', "subreaper", false, func(*options, string, string) error { return nil }},
+	{'v', "verbose", false, func(o *options, _, _ string) error { o.verbose++; return nil }},
+	{'h', "help", false, func(o *options, _, _ string) error { o.help = true; return nil }},
+	{'V', "version", false, func(o *options, _, _ string) error { o.version = true; return nil }},
+	{'t', "timeout", true, func(o *options, name, v string) (err error) {
+		o.timeout, err = parseDuration(name, v)
+		return err
+	}},
+	{'k', "kill-after", true, func(o *options, name, v string) (err error) {
+		o.killAfter, err = parseDuration(name, v)
+		return err
+	}},
+	{0, "timeout-signal", true, func(o *options, name, v string) error {
+		sig, err := forward.ParseSignal(v)
+		if err != nil {
+			return usagef("%s: %v", name, err)
+		}
+		o.timeoutSignal = sig
+		return nil
+	}},
+}
+
+// defaultKillAfter is the grace before SIGKILL, as Docker's default stop
+// timeout is 10 s and Kubernetes' 30 s: short enough to fit inside both.
+const defaultKillAfter = 5 * time.Second
+
 // parseArgs reads the options up to the first argument that is not one (or
 // up to "--"), like getopt with "+": COMMAND's own flags are never read as
-// sexton's. Short flags combine: -gv is -g -v.
+// sexton's. Short flags combine (-gv); a value follows its flag as the next
+// argument, joined to a short one (-t5s) or after = for a long one
+// (--timeout=5s).
 func parseArgs(args []string) (options, error) {
-	var o options
+	o := options{timeoutSignal: unix.SIGTERM, killAfter: defaultKillAfter}
 	i := 0
+	// value takes the argument after the flag at args[i].
+	value := func(name string) (string, error) {
+		if i+1 >= len(args) {
+			return "", usagef("option %s needs a value; see sexton --help", name)
+		}
+		i++
+		return args[i], nil
+	}
 	for ; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -88,14 +157,44 @@ func parseArgs(args []string) (options, error) {
 			break
 		}
 		if strings.HasPrefix(a, "--") {
-			if err := o.long(a); err != nil {
+			name, v, hasValue := strings.Cut(a, "=")
+			f := lookupLong(name[2:])
+			switch {
+			case f == nil:
+				return o, usagef("unknown option %s; see sexton --help (put -- before COMMAND if it starts with -)", name)
+			case !f.value && hasValue:
+				return o, usagef("option %s takes no value; remove the =... part", name)
+			case f.value && !hasValue:
+				var err error
+				if v, err = value(name); err != nil {
+					return o, err
+				}
+			}
+			if err := f.set(&o, name, v); err != nil {
 				return o, err
 			}
 			continue
 		}
-		for _, c := range a[1:] {
-			if err := o.short(c); err != nil {
+		for j, c := range a[1:] {
+			f := lookupShort(c)
+			if f == nil {
+				return o, usagef("unknown option -%c; see sexton --help (put -- before COMMAND if it starts with -)", c)
+			}
+			name := "-" + string(c)
+			v := a[2+j:] // what follows the flag, for one that takes a value
+			if !f.value {
+				v = ""
+			} else if v == "" {
+				var err error
+				if v, err = value(name); err != nil {
+					return o, err
+				}
+			}
+			if err := f.set(&o, name, v); err != nil {
 				return o, err
+			}
+			if f.value {
+				break
 			}
 		}
 	}
@@ -106,45 +205,65 @@ func parseArgs(args []string) (options, error) {
 	return o, nil
 }
 
-func (o *options) long(a string) error {
-	name, _, hasValue := strings.Cut(a, "=")
-	var set func()
-	switch name {
-	case "--pgroup":
-		set = func() { o.pgroup = true }
-	case "--subreaper":
-		set = func() {}
-	case "--verbose":
-		set = func() { o.verbose++ }
-	case "--help":
-		set = func() { o.help = true }
-	case "--version":
-		set = func() { o.version = true }
-	default:
-		return usagef("unknown option %s; see sexton --help (put -- before COMMAND if it starts with -)", name)
+func lookupLong(name string) *flagSpec {
+	for i := range flagSpecs {
+		if flagSpecs[i].long == name {
+			return &flagSpecs[i]
+		}
 	}
-	if hasValue {
-		return usagef("option %s takes no value; remove the =... part", name)
-	}
-	set()
 	return nil
 }
 
-func (o *options) short(c rune) error {
-	switch c {
-	case 'g':
-		o.pgroup = true
-	case 's':
-	case 'v':
-		o.verbose++
-	case 'h':
-		o.help = true
-	case 'V':
-		o.version = true
-	default:
-		return usagef("unknown option -%c; see sexton --help (put -- before COMMAND if it starts with -)", c)
+func lookupShort(c rune) *flagSpec {
+	for i := range flagSpecs {
+		if flagSpecs[i].short == c {
+			return &flagSpecs[i]
+		}
 	}
 	return nil
+}
+
+// suffixes are coreutils timeout's units.
+var suffixes = map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}
+
+// parseDuration reads a Go duration (1.5s, 500ms, 2h30m), or a number of
+// seconds (90, 0.5) with an optional coreutils suffix s, m, h or d. Negative,
+// non-finite and overflowing values are errors.
+func parseDuration(name, s string) (time.Duration, error) {
+	bad := func(why string) error {
+		return usagef("invalid duration %q for %s%s; use a Go duration such as 90s, 1.5m or 2h30m, or seconds such as 90 or 0.5", s, name, why)
+	}
+	num, unit := s, time.Second
+	if n := len(s); n > 1 {
+		// A number before a coreutils suffix; anything else ("500ms",
+		// "2h30m") is left to time.ParseDuration.
+		if u, ok := suffixes[s[n-1]]; ok {
+			if _, err := strconv.ParseFloat(s[:n-1], 64); err == nil {
+				num, unit = s[:n-1], u
+			}
+		}
+	}
+	if f, err := strconv.ParseFloat(num, 64); err == nil {
+		switch {
+		case math.IsNaN(f) || math.IsInf(f, 0):
+			return 0, bad("")
+		case f < 0:
+			return 0, bad(" (negative)")
+		case f*float64(unit) > math.MaxInt64:
+			return 0, bad(" (too long)")
+		}
+		return time.Duration(f * float64(unit)), nil
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil && strings.Contains(err.Error(), "overflow"):
+		return 0, bad(" (too long)")
+	case err != nil:
+		return 0, bad("")
+	case d < 0:
+		return 0, bad(" (negative)")
+	}
+	return d, nil
 }
 
 func main() {
@@ -166,7 +285,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "sexton version %s\n", version)
 		return 0
 	}
-	cfg := reaper.Config{Argv: o.argv, Pgroup: o.pgroup}
+	cfg := reaper.Config{
+		Argv:          o.argv,
+		Pgroup:        o.pgroup,
+		Timeout:       o.timeout,
+		TimeoutSignal: o.timeoutSignal,
+		KillAfter:     o.killAfter,
+	}
 	if o.verbose > 0 {
 		cfg.Logf = func(format string, args ...any) {
 			// One write per line, so lines from the two goroutines that

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -12,26 +13,46 @@ import (
 )
 
 func TestParseArgs(t *testing.T) {
+	// opts is the defaults with f applied.
+	opts := func(f func(o *options)) options {
+		o := options{timeoutSignal: unix.SIGTERM, killAfter: 5 * time.Second}
+		f(&o)
+		return o
+	}
+	cmd := func(argv ...string) func(o *options) { return func(o *options) { o.argv = argv } }
 	tests := []struct {
 		args    []string
 		want    options
 		wantErr string // substring; "" means none
 	}{
-		{[]string{"cmd"}, options{argv: []string{"cmd"}}, ""},
-		{[]string{"--", "cmd", "-x"}, options{argv: []string{"cmd", "-x"}}, ""},
-		{[]string{"-g", "cmd", "-v"}, options{pgroup: true, argv: []string{"cmd", "-v"}}, ""},
-		{[]string{"-gvv", "--", "cmd"}, options{pgroup: true, verbose: 2, argv: []string{"cmd"}}, ""},
-		{[]string{"--pgroup", "--verbose", "-s", "--subreaper", "cmd"}, options{pgroup: true, verbose: 1, argv: []string{"cmd"}}, ""},
-		{[]string{"--", "--", "cmd"}, options{argv: []string{"--", "cmd"}}, ""},
-		{[]string{"-", "cmd"}, options{argv: []string{"-", "cmd"}}, ""},
-		{[]string{"-h"}, options{help: true, argv: []string{}}, ""},
-		{[]string{"--version"}, options{version: true, argv: []string{}}, ""},
+		{[]string{"cmd"}, opts(cmd("cmd")), ""},
+		{[]string{"--", "cmd", "-x"}, opts(cmd("cmd", "-x")), ""},
+		{[]string{"-g", "cmd", "-v"}, opts(func(o *options) { o.pgroup, o.argv = true, []string{"cmd", "-v"} }), ""},
+		{[]string{"-gvv", "--", "cmd"}, opts(func(o *options) { o.pgroup, o.verbose, o.argv = true, 2, []string{"cmd"} }), ""},
+		{[]string{"--pgroup", "--verbose", "-s", "--subreaper", "cmd"}, opts(func(o *options) { o.pgroup, o.verbose, o.argv = true, 1, []string{"cmd"} }), ""},
+		{[]string{"--", "--", "cmd"}, opts(cmd("--", "cmd")), ""},
+		{[]string{"-", "cmd"}, opts(cmd("-", "cmd")), ""},
+		{[]string{"-h"}, opts(func(o *options) { o.help, o.argv = true, []string{} }), ""},
+		{[]string{"--version"}, opts(func(o *options) { o.version, o.argv = true, []string{} }), ""},
+		{[]string{"-t", "5s", "cmd"}, opts(func(o *options) { o.timeout, o.argv = 5*time.Second, []string{"cmd"} }), ""},
+		{[]string{"-t5s", "cmd"}, opts(func(o *options) { o.timeout, o.argv = 5*time.Second, []string{"cmd"} }), ""},
+		{[]string{"-vt", "90", "cmd"}, opts(func(o *options) { o.verbose, o.timeout, o.argv = 1, 90*time.Second, []string{"cmd"} }), ""},
+		{[]string{"--timeout=1.5", "--kill-after", "0", "cmd"}, opts(func(o *options) { o.timeout, o.killAfter, o.argv = 1500*time.Millisecond, 0, []string{"cmd"} }), ""},
+		{[]string{"--timeout-signal", "int", "-k", "2h30m", "cmd"}, opts(func(o *options) { o.timeoutSignal, o.killAfter, o.argv = unix.SIGINT, 150*time.Minute, []string{"cmd"} }), ""},
+		{[]string{"--timeout-signal=RTMIN+3", "cmd"}, opts(func(o *options) { o.timeoutSignal, o.argv = 37, []string{"cmd"} }), ""},
 		{[]string{"-Z", "cmd"}, options{}, "unknown option -Z"},
 		{[]string{"-gZ", "cmd"}, options{}, "unknown option -Z"},
 		{[]string{"--definitely-not-a-flag", "cmd"}, options{}, "unknown option --definitely-not-a-flag"},
 		{[]string{"--pgroup=yes", "cmd"}, options{}, "option --pgroup takes no value"},
 		{[]string{}, options{}, "no command given"},
 		{[]string{"-v", "--"}, options{}, "no command given"},
+		{[]string{"-t"}, options{}, "option -t needs a value"},
+		{[]string{"--timeout"}, options{}, "option --timeout needs a value"},
+		{[]string{"--timeout", "banana", "cmd"}, options{}, `invalid duration "banana" for --timeout`},
+		{[]string{"-t", "-1s", "cmd"}, options{}, `invalid duration "-1s" for -t (negative)`},
+		{[]string{"-k", "x", "cmd"}, options{}, `invalid duration "x" for -k`},
+		{[]string{"--timeout-signal", "NOPE", "cmd"}, options{}, `--timeout-signal: unknown signal "NOPE"`},
+		{[]string{"--timeout-signal", "0", "cmd"}, options{}, "out of range"},
 	}
 	for _, tt := range tests {
 		got, err := parseArgs(tt.args)
@@ -45,6 +66,59 @@ func TestParseArgs(t *testing.T) {
 			t.Errorf("parseArgs(%q) = %+v, %v; want %+v", tt.args, got, err, tt.want)
 		}
 	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr string
+	}{
+		{"0", 0, ""},
+		{"90", 90 * time.Second, ""},
+		{"0.5", 500 * time.Millisecond, ""},
+		{"1.5s", 1500 * time.Millisecond, ""},
+		{"500ms", 500 * time.Millisecond, ""},
+		{"2h30m", 150 * time.Minute, ""},
+		{"1.5m", 90 * time.Second, ""},
+		{"2d", 48 * time.Hour, ""},
+		{"10h", 10 * time.Hour, ""},
+		{"banana", 0, "invalid duration"},
+		{"-1s", 0, "negative"},
+		{"-1", 0, "negative"},
+		{"1x", 0, "invalid duration"},
+		{"", 0, "invalid duration"},
+		{"inf", 0, "invalid duration"},
+		{"NaN", 0, "invalid duration"},
+		{"1e30", 0, "too long"},
+		{"3000000h", 0, "too long"},
+		{"9999999999999999999ns", 0, "invalid duration"},
+		{"300000h", 300000 * time.Hour, ""},
+	}
+	for _, tt := range tests {
+		got, err := parseDuration("--timeout", tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parseDuration(%q) = %v, %v; want error %q", tt.in, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func FuzzParseArgs(f *testing.F) {
+	for _, s := range []string{"-t", "5s", "--timeout=1e9", "-gvk0", "--timeout-signal", "RTMAX-1"} {
+		f.Add(s, "cmd")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		o, err := parseArgs([]string{a, b})
+		if err == nil && (o.timeout < 0 || o.killAfter < 0) {
+			t.Errorf("parseArgs(%q, %q) gave a negative duration", a, b)
+		}
+	})
 }
 
 func TestRunUsage(t *testing.T) {

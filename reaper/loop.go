@@ -3,6 +3,7 @@ package reaper
 import (
 	"os"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -16,6 +17,7 @@ type loop struct {
 	table *forward.Table
 	logf  func(string, ...any) // nil: quiet
 
+	init  bool // we are PID 1 of a PID namespace
 	pid   int
 	pidfd int  // -1 when the kernel gave none (before Linux 5.2)
 	tty   bool // the child's group is the terminal's foreground group
@@ -25,7 +27,8 @@ type loop struct {
 	noGroupPidfd bool
 
 	sigs   chan os.Signal
-	exited chan unix.WaitStatus
+	exited chan unix.WaitStatus // the command's status, once
+	gone   chan struct{}        // closed when sexton has no child left
 }
 
 // log formats only when logging is on: the reap path must not allocate
@@ -36,15 +39,89 @@ func (l *loop) log(format string, args ...any) {
 	}
 }
 
-// run relays signals until the child exits, and returns its exit code.
+// run relays signals until the child exits, enforcing the timeout, then
+// shuts down the rest and returns the exit code.
 func (l *loop) run() int {
+	var deadline, kill <-chan time.Time // nil: not armed
+	if l.cfg.Timeout > 0 {
+		t := time.NewTimer(l.cfg.Timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	timedOut := false
 	for {
 		select {
 		case s := <-l.sigs:
 			l.relay(s.(syscall.Signal))
+		case <-deadline:
+			deadline, timedOut = nil, true
+			sig := l.cfg.TimeoutSignal
+			l.log("timed out after %v: sending %s to the command", l.cfg.Timeout, forward.Name(sig))
+			l.terminate(sig)
+			kill = time.After(l.cfg.KillAfter)
+		case <-kill:
+			kill = nil
+			l.log("command still running %v after %s: sending SIGKILL to every process", l.cfg.KillAfter, forward.Name(l.cfg.TimeoutSignal))
+			l.terminate(unix.SIGKILL)
+			l.signalRest(unix.SIGKILL)
 		case ws := <-l.exited:
 			l.log("command pid %d %s", l.pid, describe(ws))
-			return exitCode(ws)
+			code := exitCode(ws)
+			if timedOut {
+				// Once the timeout fired the answer is 124, even if
+				// SIGKILL was needed (coreutils timeout says 137 then);
+				// a CI script checks one code.
+				code = 124
+			}
+			l.shutdown()
+			return code
+		}
+	}
+}
+
+// terminate sends sig to the command (its group with Pgroup), then SIGCONT
+// so that a stopped command acts on it, as coreutils timeout does.
+func (l *loop) terminate(sig unix.Signal) {
+	if err := l.signal(sig); err != nil && err != unix.ESRCH {
+		l.log("sending %s to pid %d: %v", forward.Name(sig), l.pid, err)
+	}
+	if sig != unix.SIGKILL && sig != unix.SIGCONT {
+		_ = l.signal(unix.SIGCONT)
+	}
+}
+
+// shutdown ends whatever the command left behind once it has exited:
+// SIGTERM to every process, reaping until none is left or KillAfter has
+// passed, then SIGKILL. Processes that exit at once on SIGTERM cost no wait.
+func (l *loop) shutdown() {
+	first := unix.SIGTERM
+	if l.cfg.KillAfter == 0 {
+		first = unix.SIGKILL
+	}
+	if !l.signalRest(first) {
+		<-l.gone // nothing left: the waiter is about to see ECHILD
+		return
+	}
+	l.log("command gone: sent %s to every process left", forward.Name(first))
+	grace := time.NewTimer(l.cfg.KillAfter)
+	defer grace.Stop()
+	for {
+		select {
+		case <-l.gone:
+			return
+		case <-l.sigs:
+			// Everything left is being shut down already.
+		case <-grace.C:
+			l.log("processes still running %v after SIGTERM: sending SIGKILL", l.cfg.KillAfter)
+			l.signalRest(unix.SIGKILL)
+			// SIGKILL cannot be ignored; only a process stuck in the
+			// kernel (D state) outlives it, so bound that wait too.
+			select {
+			case <-l.gone:
+			case <-time.After(max(l.cfg.KillAfter, time.Second)):
+				l.log("processes survived SIGKILL; exiting anyway")
+			}
+			return
 		}
 	}
 }
@@ -102,7 +179,8 @@ func (l *loop) signal(sig unix.Signal) error {
 //
 // WUNTRACED|WCONTINUED: a stop or continue of the command is logged; it is
 // not an exit.
-func waitAll(mainPID int, exited chan<- unix.WaitStatus, logf func(string, ...any)) {
+func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, logf func(string, ...any)) {
+	defer close(gone)
 	reaped := 0
 	for {
 		var ws unix.WaitStatus

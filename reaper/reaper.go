@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -35,6 +36,15 @@ type Config struct {
 	// Table maps each incoming signal to the one relayed; nil relays every
 	// signal unchanged.
 	Table *forward.Table
+	// Timeout, when not 0, is how long the command may run: then it gets
+	// TimeoutSignal, then SIGKILL (with every other descendant) KillAfter
+	// later, and Run returns 124.
+	Timeout       time.Duration
+	TimeoutSignal unix.Signal // 0 means SIGTERM
+	// KillAfter is the grace between a termination signal and SIGKILL: after
+	// the timeout signal, and after the SIGTERM that every process left
+	// behind gets when the command exits. 0 means SIGKILL at once.
+	KillAfter time.Duration
 	// Logf, when not nil, receives one line per event (start, each relayed
 	// signal, each reaped process, the exit). It is called from two
 	// goroutines, so it must be safe for concurrent use.
@@ -60,10 +70,12 @@ type notFound struct{}
 func (notFound) Error() string        { return "not found in PATH" }
 func (notFound) Is(target error) bool { return target == unix.ENOENT }
 
-// Run starts cfg.Argv and serves as its init until it exits, then returns
-// its exit code: its status, or 128+N if signal N killed it. It returns an
-// error only if the command could not be started (a *StartError) or sexton
-// could not set itself up; nothing is left running then.
+// Run starts cfg.Argv and serves as its init until it exits, then shuts
+// down what it left behind (SIGTERM, KillAfter, SIGKILL) and returns its
+// exit code: its status, 128+N if signal N killed it, or 124 if the timeout
+// fired. It returns an error only if the command could not be started (a
+// *StartError) or sexton could not set itself up; nothing is left running
+// then.
 func Run(cfg Config) (int, error) {
 	if len(cfg.Argv) == 0 {
 		return 0, errors.New("no command to run")
@@ -72,7 +84,10 @@ func Run(cfg Config) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	l := &loop{cfg: cfg, table: cfg.Table, logf: cfg.Logf}
+	l := &loop{cfg: cfg, table: cfg.Table, logf: cfg.Logf, init: unix.Getpid() == 1}
+	if l.cfg.TimeoutSignal == 0 {
+		l.cfg.TimeoutSignal = unix.SIGTERM
+	}
 	if l.table == nil {
 		l.table = &forward.Table{}
 	}
@@ -85,7 +100,7 @@ func Run(cfg Config) (int, error) {
 		l.table.Drop(unix.SIGURG)
 	}
 
-	if unix.Getpid() != 1 {
+	if !l.init {
 		// As PID 1 the kernel gives us every orphan of the namespace; in
 		// any other place only a subreaper gets the command's orphans.
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -106,9 +121,10 @@ func Run(cfg Config) (int, error) {
 	l.log("started %s as pid %d", cfg.Argv[0], l.pid)
 
 	l.exited = make(chan unix.WaitStatus, 1)
+	l.gone = make(chan struct{})
 	// The waiter runs until nothing is left to wait for, or until sexton
 	// exits; it is the only caller of wait4.
-	go waitAll(l.pid, l.exited, l.logf)
+	go waitAll(l.pid, l.exited, l.gone, l.logf)
 	return l.run(), nil
 }
 

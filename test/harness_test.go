@@ -179,10 +179,11 @@ type lines struct {
 	next int
 	more chan struct{} // gets a token whenever a line arrives or the stream ends
 	eof  bool
+	done chan struct{} // closed at the end of the stream
 }
 
 func newLines(r io.Reader) *lines {
-	l := &lines{more: make(chan struct{}, 1)}
+	l := &lines{more: make(chan struct{}, 1), done: make(chan struct{})}
 	go func() {
 		// Exits when the stream ends, which Cleanup guarantees.
 		sc := bufio.NewScanner(r)
@@ -193,9 +194,13 @@ func newLines(r io.Reader) *lines {
 			l.mu.Unlock()
 			l.poke()
 		}
+		if c, ok := r.(io.Closer); ok {
+			c.Close()
+		}
 		l.mu.Lock()
 		l.eof = true
 		l.mu.Unlock()
+		close(l.done)
 		l.poke()
 	}()
 	return l
@@ -319,22 +324,38 @@ func startProc(t *testing.T, envName string, cmd *exec.Cmd) *proc {
 	if p.stdin, err = cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
+	// Our own pipes rather than StdoutPipe: Wait would close those while
+	// lines are still in them. These end when the last process holding
+	// the write end does.
+	outR, outW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr, err := cmd.StderrPipe()
+	errR, errW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = outW, errW
+	err = cmd.Start()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
 		t.Fatalf("starting %v: %v", cmd.Args, err)
 	}
-	p.out, p.errs = newLines(stdout), newLines(stderr)
+	p.out, p.errs = newLines(outR), newLines(errR)
 	go func() {
-		// Exits when the process does; Cleanup kills it if need be.
+		// Exits when the process does and its output has been read (or
+		// a while after, if something it left behind holds the pipes).
 		err := cmd.Wait()
 		p.code = codeOf(cmd.ProcessState, err)
+		for _, l := range []*lines{p.out, p.errs} {
+			select {
+			case <-l.done:
+			case <-time.After(5 * time.Second):
+			}
+		}
 		close(p.done)
 	}()
 	t.Cleanup(func() {
@@ -575,14 +596,20 @@ func procState(t *testing.T, pid int) string {
 	return strings.Fields(rest)[0]
 }
 
-// namespaceProcs lists the host pids of every process in the PID namespace
-// whose init is initPID, with their states.
-func namespaceProcs(t *testing.T, initPID int) map[int]string {
+// pidNS names the PID namespace of pid (the target of /proc/pid/ns/pid).
+func pidNS(t *testing.T, pid int) string {
 	t.Helper()
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", initPID))
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
 	if err != nil {
-		t.Fatalf("pid namespace of %d: %v", initPID, err)
+		t.Fatalf("pid namespace of %d: %v", pid, err)
 	}
+	return ns
+}
+
+// namespaceProcs lists the host pids of every process in the PID namespace
+// ns, with their states.
+func namespaceProcs(t *testing.T, ns string) map[int]string {
+	t.Helper()
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		t.Fatal(err)

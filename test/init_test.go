@@ -86,7 +86,7 @@ func TestReapOrphanBursts(t *testing.T) {
 		// sexton logs each reap; the last one makes the state final.
 		p.out.expectPrefix(t, "main ready")
 		p.errs.expectPrefix(t, fmt.Sprintf("sexton: reaped orphan #%d: ", n))
-		for pid, state := range namespaceProcs(t, p.initPID()) {
+		for pid, state := range namespaceProcs(t, pidNS(t, p.initPID())) {
 			if state == "Z" {
 				t.Errorf("pid %d is a zombie after every orphan was reaped", pid)
 			}
@@ -108,7 +108,9 @@ func TestPgroup(t *testing.T) {
 			if group {
 				args = append(args, "-g")
 			}
-			args = append(args, "--", "/fixture", "trap", "--bg", "2")
+			// --exit-on 15: the bgs end on the SIGTERM sexton sends
+			// to what the command leaves behind.
+			args = append(args, "--", "/fixture", "trap", "--bg", "2", "--exit-on", "15")
 			p := e.start(t, runOpts{}, args...)
 			p.out.expectPrefix(t, "main ready")
 			p.signal(syscall.SIGUSR1)
@@ -329,14 +331,28 @@ func TestStartErrors(t *testing.T) {
 // A bad option: 125, one line naming it, and the command never runs.
 func TestBadFlags(t *testing.T) {
 	needRoot(t)
-	for _, flag := range []string{"-Z", "--definitely-not-a-flag", "--pgroup=yes"} {
+	for _, c := range []struct {
+		flags []string
+		names string // what stderr must name
+	}{
+		{[]string{"-Z"}, "-Z"},
+		{[]string{"--definitely-not-a-flag"}, "--definitely-not-a-flag"},
+		{[]string{"--pgroup=yes"}, "--pgroup"},
+		{[]string{"--timeout", "banana"}, `"banana"`},
+		{[]string{"--timeout", "-1s"}, `"-1s"`},
+		{[]string{"-t", "1x"}, `"1x"`},
+		{[]string{"--timeout-signal", "NOPE"}, `"NOPE"`},
+		{[]string{"--timeout-signal", "65"}, "65"},
+		{[]string{"--kill-after", "x"}, `"x" for --kill-after`},
+	} {
 		marker := filepath.Join(t.TempDir(), "ran")
-		p := startUnshare(t, runOpts{}, "/sexton", flag, "--", "/fixture", "touch", marker)
+		args := append(append([]string{"/sexton"}, c.flags...), "--", "/fixture", "touch", marker)
+		p := startUnshare(t, runOpts{}, args...)
 		p.finish(125)
 		errs := p.errs.seen()
-		name, _, _ := strings.Cut(flag, "=")
-		if len(errs) != 1 || !strings.HasPrefix(errs[0], "sexton: ") || !strings.Contains(errs[0], name) {
-			t.Errorf("sexton %s: stderr = %q; want one line naming %s", flag, errs, name)
+		flag := strings.Join(c.flags, " ")
+		if len(errs) != 1 || !strings.HasPrefix(errs[0], "sexton: ") || !strings.Contains(errs[0], c.names) {
+			t.Errorf("sexton %s: stderr = %q; want one line naming %s", flag, errs, c.names)
 		}
 		if _, err := os.Stat(marker); err == nil {
 			t.Errorf("sexton %s ran the command", flag)

@@ -1,0 +1,87 @@
+package reaper
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// signalRest sends sig to every process sexton is responsible for but
+// itself, and reports whether there was any. As PID 1 that is the whole PID
+// namespace, which kill(-1) reaches at once. Anywhere else kill(-1) would
+// reach the whole host, so the descendants are found through /proc. SIGCONT
+// follows a terminating signal so that a stopped process acts on it.
+func (l *loop) signalRest(sig unix.Signal) bool {
+	if l.init {
+		// ESRCH: no process but us is left.
+		if err := unix.Kill(-1, sig); err != nil {
+			return false
+		}
+		if sig != unix.SIGKILL {
+			_ = unix.Kill(-1, unix.SIGCONT)
+		}
+		return true
+	}
+	pids := descendants(os.Getpid())
+	for _, pid := range pids {
+		// ESRCH: it exited meanwhile. A pid reused in between would
+		// have to be a new process of ours, since only our descendants'
+		// pids are read here.
+		_ = unix.Kill(pid, sig)
+		if sig != unix.SIGKILL {
+			_ = unix.Kill(pid, unix.SIGCONT)
+		}
+	}
+	return len(pids) > 0
+}
+
+// descendants lists every process whose chain of parents leads to root,
+// read from /proc/*/stat. A process that exits while we read is skipped.
+func descendants(root int) []int {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	kids := map[int][]int{} // parent -> children
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
+		if err != nil {
+			continue
+		}
+		if ppid, ok := parentOf(pid); ok {
+			kids[ppid] = append(kids[ppid], pid)
+		}
+	}
+	var out []int
+	queue := kids[root]
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		out = append(out, pid)
+		queue = append(queue, kids[pid]...)
+	}
+	return out
+}
+
+// parentOf reads the parent pid from /proc/pid/stat: the fourth field,
+// counted after the command name, which may hold spaces and parentheses.
+func parentOf(pid int) (int, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 2 {
+		return 0, false
+	}
+	ppid, err := strconv.Atoi(string(f[1]))
+	return ppid, err == nil
+}
