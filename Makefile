@@ -5,7 +5,8 @@ CC      ?= gcc
 BIN     ?= sexton
 PKG     ?= .
 FIXTURE ?= test/fixture/fixture
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION ?= $(shell git describe --tags --dirty 2>/dev/null || echo 0.0.0-dev)
+COMMIT  ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null)
 
 # asyncpreemptoff=1 as the runtime's link-time GODEBUG default stops the
 # runtime from sending itself SIGURG, so a SIGURG that reaches sexton was
@@ -13,7 +14,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # since a program cannot read the runtime's (reaper/urg.go).
 GODEBUG_DEFAULT := asyncpreemptoff=1
 LDFLAGS := -s -w -X=runtime.godebugDefault=$(GODEBUG_DEFAULT) \
-	-X=sexton/reaper.godebugDefault=$(GODEBUG_DEFAULT) -X=main.version=$(VERSION)
+	-X=sexton/reaper.godebugDefault=$(GODEBUG_DEFAULT) -X=main.version=$(VERSION) -X=main.gitCommit=$(COMMIT)
 
 .PHONY: build fixture test lint demo clean
 

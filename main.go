@@ -14,6 +14,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -24,8 +25,28 @@ import (
 	"sexton/reaper"
 )
 
-// version is set at link time by the Makefile (-X=main.version=...).
-var version = "dev"
+// version and gitCommit are set at link time by the Makefile
+// (-X=main.version=...); a build without them reports the commit from the
+// build info when the go command recorded one.
+var (
+	version   = "dev"
+	gitCommit = ""
+)
+
+// commit names the commit sexton was built from, or "unknown".
+func commit() string {
+	if gitCommit != "" {
+		return gitCommit
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 7 {
+				return s.Value[:7]
+			}
+		}
+	}
+	return "unknown"
+}
 
 // Exit codes, as the shell and coreutils use them.
 const (
@@ -35,35 +56,45 @@ const (
 )
 
 const usage = `Usage: sexton [options] [--] COMMAND [ARGS...]
+       sexton --pause
 
 Runs COMMAND as the child of an init: relays every signal sexton gets to it,
-reaps every zombie (orphans included), and exits with COMMAND's status.
+reaps every zombie (orphans included), and exits with COMMAND's status. When
+COMMAND exits, every process it left behind gets SIGTERM, then SIGKILL if it
+is still there after the --kill-after grace.
 
-When COMMAND exits, every process it left behind gets SIGTERM, then SIGKILL
-if it is still there after the --kill-after grace; then sexton exits.
+Options (each also set by its variable; the command line wins):
+  -g, --pgroup          relay signals to COMMAND's process   SEXTON_PGROUP
+                        group, not only to it
+  -t, --timeout DUR     after DUR send the timeout signal,   SEXTON_TIMEOUT
+                        SIGKILL --kill-after later; exit 124
+      --timeout-signal SIG  signal sent at the timeout     SEXTON_TIMEOUT_SIGNAL
+                        (default TERM)
+  -k, --kill-after DUR  grace before SIGKILL (default 5s;    SEXTON_KILL_AFTER
+                        0 = SIGKILL at once)
+  -r, --rewrite FROM:TO relay FROM as TO; TO 0 or drop       SEXTON_REWRITE
+                        drops FROM (repeatable)              (FROM:TO,FROM:TO)
+      --remap-exit FROM:TO  report exit code FROM as TO    SEXTON_REMAP_EXIT
+                        (repeatable; 124 is never remapped)
+  -p, --pdeathsig SIG   get SIG (and relay it) when sexton's SEXTON_PDEATHSIG
+                        parent dies
+  -P, --pause           run no command: reap, exit 0 on      SEXTON_PAUSE
+                        TERM or INT (a pod's pause container)
+  -s, --subreaper       no-op for tini compatibility: sexton SEXTON_SUBREAPER
+                        is a subreaper whenever not PID 1
+  -v, --verbose         log events to stderr; -vv adds times SEXTON_VERBOSE=0-2
+  -h, --help            print this help and exit
+  -V, --version         print the version and exit
 
-Options:
-  -g, --pgroup           relay signals to COMMAND's process group, not only to it
-  -t, --timeout DUR      after DUR, send the timeout signal to COMMAND, then
-                         SIGKILL to every process --kill-after later; exit 124
-      --timeout-signal SIG
-                         the signal sent at the timeout (default TERM)
-  -k, --kill-after DUR   grace between a termination signal and SIGKILL
-                         (default 5s; 0 = SIGKILL at once)
-  -s, --subreaper        accepted for tini compatibility; sexton is a
-                         subreaper whenever it is not PID 1
-  -v, --verbose          log starts, signals, reaped processes to stderr
-  -h, --help             print this help and exit
-  -V, --version          print the version and exit
-
-DUR is a Go duration (90s, 1.5m, 2h30m) or seconds (90, 0.5; suffixes s, m,
-h, d as in coreutils timeout); 0 means no timeout. SIG is a name (TERM,
-SIGTERM), RTMIN+N, RTMAX-N or a number 1-64.
+DUR: a Go duration (90s, 1.5m, 2h30m) or seconds (90, 0.5; suffixes s, m, h,
+d as in coreutils timeout); 0 = no timeout. SIG: a name (TERM, sigterm),
+RTMIN+N, RTMAX-N or 1-64. Yes/no variables take 1/true/yes or 0/false/no;
+an empty variable counts as unset.
 
 Exit status:
   COMMAND's status, or 128+N if signal N killed it
   124  the timeout fired (even if SIGKILL was needed; coreutils says 137 then)
-  125  sexton's own error (bad option, no command, could not start it)
+  125  sexton's own error (bad option or variable, could not start COMMAND)
   126  COMMAND was found but cannot be executed
   127  COMMAND was not found
 
@@ -77,11 +108,18 @@ type options struct {
 	verbose       int
 	help          bool
 	version       bool
+	pause         bool
 	timeout       time.Duration
 	timeoutSignal unix.Signal
 	killAfter     time.Duration
+	pdeathsig     unix.Signal
+	rewrites      []rewrite
+	remap         map[int]int
 	argv          []string
 }
+
+// rewrite is one --rewrite rule; to == 0 drops from.
+type rewrite struct{ from, to unix.Signal }
 
 // usageError is a mistake on the command line; its text names what is wrong
 // and says how to fix it.
@@ -117,14 +155,132 @@ var flagSpecs = []flagSpec{
 		o.killAfter, err = parseDuration(name, v)
 		return err
 	}},
-	{0, "timeout-signal", true, func(o *options, name, v string) error {
-		sig, err := forward.ParseSignal(v)
+	{0, "timeout-signal", true, func(o *options, name, v string) (err error) {
+		o.timeoutSignal, err = parseSignal(name, v)
+		return err
+	}},
+	{'r', "rewrite", true, func(o *options, name, v string) error {
+		from, to, err := forward.ParseRewrite(v)
 		if err != nil {
-			return usagef("%s: %v", name, err)
+			return usagef("%s %s: %v", name, v, err)
 		}
-		o.timeoutSignal = sig
+		o.rewrites = append(o.rewrites, rewrite{from, to})
 		return nil
 	}},
+	{0, "remap-exit", true, func(o *options, name, v string) error {
+		from, to, err := parseRemap(v)
+		if err != nil {
+			return usagef("%s %s: %v", name, v, err)
+		}
+		if o.remap == nil {
+			o.remap = map[int]int{}
+		}
+		o.remap[from] = to
+		return nil
+	}},
+	{'p', "pdeathsig", true, func(o *options, name, v string) (err error) {
+		o.pdeathsig, err = parseSignal(name, v)
+		return err
+	}},
+	{'P', "pause", false, func(o *options, _, _ string) error { o.pause = true; return nil }},
+}
+
+func parseSignal(name, v string) (unix.Signal, error) {
+	sig, err := forward.ParseSignal(v)
+	if err != nil {
+		return 0, usagef("%s: %v", name, err)
+	}
+	return sig, nil
+}
+
+// parseRemap reads an exit-code rule FROM:TO, each 0..255.
+func parseRemap(s string) (from, to int, err error) {
+	f, t, ok := strings.Cut(s, ":")
+	code := func(s string) (int, error) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 || n > 255 {
+			return 0, fmt.Errorf("exit code %q is not a number 0-255", s)
+		}
+		return n, nil
+	}
+	if !ok {
+		return 0, 0, fmt.Errorf("%q is not FROM:TO; write it like 143:0", s)
+	}
+	if from, err = code(f); err != nil {
+		return 0, 0, err
+	}
+	if to, err = code(t); err != nil {
+		return 0, 0, err
+	}
+	return from, to, nil
+}
+
+// envVars maps each option's environment variable to the option's long
+// name. A variable is read once, at start; the option on the command line
+// wins over it; an empty value counts as unset. Values are parsed as
+// strictly as the flags: SEXTON_PGROUP=0 turns -g off, it does not turn it
+// on because the variable exists (as TINI_SUBREAPER=0 does in tini).
+var envVars = []struct{ name, long string }{
+	{"SEXTON_PGROUP", "pgroup"},
+	{"SEXTON_SUBREAPER", "subreaper"},
+	{"SEXTON_VERBOSE", "verbose"},
+	{"SEXTON_TIMEOUT", "timeout"},
+	{"SEXTON_TIMEOUT_SIGNAL", "timeout-signal"},
+	{"SEXTON_KILL_AFTER", "kill-after"},
+	{"SEXTON_REWRITE", "rewrite"},
+	{"SEXTON_REMAP_EXIT", "remap-exit"},
+	{"SEXTON_PDEATHSIG", "pdeathsig"},
+	{"SEXTON_PAUSE", "pause"},
+}
+
+// applyEnv sets every option that the command line did not give from its
+// variable. Lists (rewrite, remap-exit) are comma-separated.
+func applyEnv(o *options, given map[string]bool, getenv func(string) string) error {
+	for _, ev := range envVars {
+		v := getenv(ev.name)
+		if v == "" || given[ev.long] {
+			continue
+		}
+		f := lookupLong(ev.long)
+		var err error
+		switch {
+		case ev.long == "verbose":
+			n, perr := strconv.Atoi(v)
+			if perr != nil || n < 0 || n > 2 {
+				err = usagef("%s=%s: use a level 0, 1 or 2", ev.name, v)
+			}
+			o.verbose = n
+		case !f.value:
+			on, ok := parseBool(v)
+			if !ok {
+				err = usagef("%s=%s: use 1, true or yes to turn it on, 0, false or no to turn it off", ev.name, v)
+			} else if on {
+				err = f.set(o, ev.name, "")
+			}
+		case ev.long == "rewrite" || ev.long == "remap-exit":
+			for item := range strings.SplitSeq(v, ",") {
+				if err = f.set(o, ev.name, item); err != nil {
+					break
+				}
+			}
+		default:
+			err = f.set(o, ev.name, v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseBool(s string) (on, ok bool) {
+	switch strings.ToLower(s) {
+	case "1", "true", "yes", "on":
+		return true, true
+	case "0", "false", "no", "off":
+		return false, true
+	}
+	return false, false
 }
 
 // defaultKillAfter is the grace before SIGKILL, as Docker's default stop
@@ -136,8 +292,9 @@ const defaultKillAfter = 5 * time.Second
 // sexton's. Short flags combine (-gv); a value follows its flag as the next
 // argument, joined to a short one (-t5s) or after = for a long one
 // (--timeout=5s).
-func parseArgs(args []string) (options, error) {
+func parseArgs(args []string, getenv func(string) string) (options, error) {
 	o := options{timeoutSignal: unix.SIGTERM, killAfter: defaultKillAfter}
+	given := map[string]bool{} // long names of the options on the command line
 	i := 0
 	// value takes the argument after the flag at args[i].
 	value := func(name string) (string, error) {
@@ -173,6 +330,7 @@ func parseArgs(args []string) (options, error) {
 			if err := f.set(&o, name, v); err != nil {
 				return o, err
 			}
+			given[f.long] = true
 			continue
 		}
 		for j, c := range a[1:] {
@@ -193,13 +351,23 @@ func parseArgs(args []string) (options, error) {
 			if err := f.set(&o, name, v); err != nil {
 				return o, err
 			}
+			given[f.long] = true
 			if f.value {
 				break
 			}
 		}
 	}
 	o.argv = args[i:]
-	if len(o.argv) == 0 && !o.help && !o.version {
+	if o.help || o.version {
+		return o, nil
+	}
+	if err := applyEnv(&o, given, getenv); err != nil {
+		return o, err
+	}
+	switch {
+	case o.pause && len(o.argv) > 0:
+		return o, usagef("--pause runs no command; remove %s or --pause", o.argv[0])
+	case !o.pause && len(o.argv) == 0:
 		return o, usagef("no command given; usage: sexton [options] [--] COMMAND [ARGS...]")
 	}
 	return o, nil
@@ -272,7 +440,7 @@ func main() {
 
 // run is main without the exit, so that tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
-	o, err := parseArgs(args)
+	o, err := parseArgs(args, os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "sexton: %v\n", err)
 		return exitUsage
@@ -282,7 +450,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	case o.version:
-		fmt.Fprintf(stdout, "sexton version %s\n", version)
+		// One line that `docker info` parses: it takes the commit from
+		// " - git.X" (as tini prints it) and warns on any other form.
+		fmt.Fprintf(stdout, "sexton version %s - git.%s\n", version, commit())
 		return 0
 	}
 	cfg := reaper.Config{
@@ -291,12 +461,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Timeout:       o.timeout,
 		TimeoutSignal: o.timeoutSignal,
 		KillAfter:     o.killAfter,
+		RemapExit:     o.remap,
+		Pdeathsig:     o.pdeathsig,
+		Pause:         o.pause,
 	}
-	if o.verbose > 0 {
+	if len(o.rewrites) > 0 {
+		cfg.Table = &forward.Table{}
+		for _, r := range o.rewrites {
+			cfg.Table.Set(r.from, r.to)
+		}
+	}
+	switch start := time.Now(); {
+	case o.verbose == 1:
 		cfg.Logf = func(format string, args ...any) {
 			// One write per line, so lines from the two goroutines that
 			// log never interleave.
 			fmt.Fprintf(stderr, "sexton: "+format+"\n", args...)
+		}
+	case o.verbose >= 2:
+		cfg.Logf = func(format string, args ...any) {
+			fmt.Fprintf(stderr, "sexton: %9.6fs "+format+"\n", append([]any{time.Since(start).Seconds()}, args...)...)
 		}
 	}
 	code, err := reaper.Run(cfg)

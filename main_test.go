@@ -12,6 +12,8 @@ import (
 	"sexton/reaper"
 )
 
+func noEnv(string) string { return "" }
+
 func TestParseArgs(t *testing.T) {
 	// opts is the defaults with f applied.
 	opts := func(f func(o *options)) options {
@@ -55,7 +57,7 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"--timeout-signal", "0", "cmd"}, options{}, "out of range"},
 	}
 	for _, tt := range tests {
-		got, err := parseArgs(tt.args)
+		got, err := parseArgs(tt.args, noEnv)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("parseArgs(%q) err = %v; want %q", tt.args, err, tt.wantErr)
@@ -114,7 +116,7 @@ func FuzzParseArgs(f *testing.F) {
 		f.Add(s, "cmd")
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
-		o, err := parseArgs([]string{a, b})
+		o, err := parseArgs([]string{a, b}, noEnv)
 		if err == nil && (o.timeout < 0 || o.killAfter < 0) {
 			t.Errorf("parseArgs(%q, %q) gave a negative duration", a, b)
 		}
@@ -156,6 +158,60 @@ func TestStartCode(t *testing.T) {
 		}
 		if msg := startMessage(tt.err); strings.Contains(msg, "\n") || msg == "" {
 			t.Errorf("startMessage(%v) = %q; want one line", tt.err, msg)
+		}
+	}
+}
+
+func TestParseArgsEnv(t *testing.T) {
+	tests := []struct {
+		env     map[string]string
+		args    []string
+		check   func(o options) bool
+		wantErr string
+	}{
+		{map[string]string{"SEXTON_TIMEOUT": "1s"}, []string{"cmd"}, func(o options) bool { return o.timeout == time.Second }, ""},
+		{map[string]string{"SEXTON_TIMEOUT": "1s"}, []string{"-t", "2s", "cmd"}, func(o options) bool { return o.timeout == 2*time.Second }, ""},
+		{map[string]string{"SEXTON_TIMEOUT": ""}, []string{"cmd"}, func(o options) bool { return o.timeout == 0 }, ""},
+		{map[string]string{"SEXTON_PGROUP": "yes"}, []string{"cmd"}, func(o options) bool { return o.pgroup }, ""},
+		{map[string]string{"SEXTON_PGROUP": "0"}, []string{"cmd"}, func(o options) bool { return !o.pgroup }, ""},
+		{map[string]string{"SEXTON_PGROUP": "FALSE"}, []string{"-g", "cmd"}, func(o options) bool { return o.pgroup }, ""},
+		{map[string]string{"SEXTON_VERBOSE": "2"}, []string{"cmd"}, func(o options) bool { return o.verbose == 2 }, ""},
+		{map[string]string{"SEXTON_VERBOSE": "2"}, []string{"-v", "cmd"}, func(o options) bool { return o.verbose == 1 }, ""},
+		{map[string]string{"SEXTON_REWRITE": "TERM:INT,WINCH:0"}, []string{"cmd"}, func(o options) bool {
+			return reflect.DeepEqual(o.rewrites, []rewrite{{unix.SIGTERM, unix.SIGINT}, {unix.SIGWINCH, 0}})
+		}, ""},
+		{map[string]string{"SEXTON_REWRITE": "TERM:INT"}, []string{"-r", "TERM:QUIT", "cmd"}, func(o options) bool {
+			return reflect.DeepEqual(o.rewrites, []rewrite{{unix.SIGTERM, unix.SIGQUIT}})
+		}, ""},
+		{map[string]string{"SEXTON_REMAP_EXIT": "143:0,1:2"}, []string{"cmd"}, func(o options) bool {
+			return reflect.DeepEqual(o.remap, map[int]int{143: 0, 1: 2})
+		}, ""},
+		{map[string]string{"SEXTON_PDEATHSIG": "usr1", "SEXTON_TIMEOUT_SIGNAL": "QUIT", "SEXTON_KILL_AFTER": "0"}, []string{"cmd"}, func(o options) bool {
+			return o.pdeathsig == unix.SIGUSR1 && o.timeoutSignal == unix.SIGQUIT && o.killAfter == 0
+		}, ""},
+		{map[string]string{"SEXTON_PAUSE": "1"}, []string{}, func(o options) bool { return o.pause }, ""},
+		{map[string]string{"SEXTON_TIMEOUT": "banana"}, []string{"cmd"}, nil, `invalid duration "banana" for SEXTON_TIMEOUT`},
+		{map[string]string{"SEXTON_PGROUP": "maybe"}, []string{"cmd"}, nil, "SEXTON_PGROUP=maybe"},
+		{map[string]string{"SEXTON_SUBREAPER": "2"}, []string{"cmd"}, nil, "SEXTON_SUBREAPER=2"},
+		{map[string]string{"SEXTON_VERBOSE": "3"}, []string{"cmd"}, nil, "SEXTON_VERBOSE=3"},
+		{map[string]string{"SEXTON_REWRITE": "TERM:INT,KILL:TERM"}, []string{"cmd"}, nil, "SEXTON_REWRITE KILL:TERM: cannot rewrite SIGKILL"},
+		{map[string]string{"SEXTON_REMAP_EXIT": "143"}, []string{"cmd"}, nil, "SEXTON_REMAP_EXIT 143"},
+		{map[string]string{"SEXTON_TIMEOUT_SIGNAL": "NOPE"}, []string{"cmd"}, nil, "SEXTON_TIMEOUT_SIGNAL"},
+		{map[string]string{"SEXTON_PAUSE": "1"}, []string{"cmd"}, nil, "--pause runs no command"},
+		{nil, []string{"-r", "TERM"}, nil, "-r TERM: rewrite"},
+		{nil, []string{"--remap-exit", "300:0", "cmd"}, nil, `exit code "300"`},
+		{nil, []string{"-P"}, func(o options) bool { return o.pause }, ""},
+	}
+	for _, tt := range tests {
+		got, err := parseArgs(tt.args, func(k string) string { return tt.env[k] })
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("env %v, parseArgs(%q) err = %v; want %q", tt.env, tt.args, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !tt.check(got) {
+			t.Errorf("env %v, parseArgs(%q) = %+v, %v; not as expected", tt.env, tt.args, got, err)
 		}
 	}
 }

@@ -150,6 +150,42 @@ type Table struct {
 	out [RTMax + 1]int8
 }
 
+// Set makes the table relay from as to; to == 0 drops from. Signals out of
+// 1..64 are ignored: [ParseRewrite] rejects them before they get here.
+func (t *Table) Set(from, to unix.Signal) {
+	if from < 1 || from > RTMax || to < 0 || to > RTMax {
+		return
+	}
+	if to == 0 {
+		t.out[from] = -1
+		return
+	}
+	t.out[from] = int8(to)
+}
+
+// ParseRewrite reads a rewrite rule FROM:TO as --rewrite takes it: FROM is
+// a signal sexton can receive and relay, TO any signal, or 0 or "drop" to
+// drop FROM.
+func ParseRewrite(s string) (from, to unix.Signal, err error) {
+	f, t, ok := strings.Cut(s, ":")
+	if !ok || f == "" || t == "" {
+		return 0, 0, fmt.Errorf("rewrite %q is not FROM:TO; write it like TERM:QUIT, or TERM:0 to drop TERM", s)
+	}
+	if from, err = ParseSignal(f); err != nil {
+		return 0, 0, err
+	}
+	if ok, why := Relayable(from); !ok {
+		return 0, 0, fmt.Errorf("cannot rewrite %s: it %s", Name(from), why)
+	}
+	if t == "0" || strings.EqualFold(t, "drop") {
+		return from, 0, nil
+	}
+	if to, err = ParseSignal(t); err != nil {
+		return 0, 0, err
+	}
+	return from, to, nil
+}
+
 // Drop makes the table drop sig: the command never gets it.
 func (t *Table) Drop(sig unix.Signal) {
 	if sig >= 1 && sig <= RTMax {

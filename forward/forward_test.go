@@ -125,6 +125,77 @@ func TestTable(t *testing.T) {
 	}
 }
 
+func TestParseRewrite(t *testing.T) {
+	tests := []struct {
+		in       string
+		from, to unix.Signal
+		wantErr  string
+	}{
+		{"TERM:QUIT", unix.SIGTERM, unix.SIGQUIT, ""},
+		{"sigterm:int", unix.SIGTERM, unix.SIGINT, ""},
+		{"15:2", unix.SIGTERM, unix.SIGINT, ""},
+		{"WINCH:0", unix.SIGWINCH, 0, ""},
+		{"winch:drop", unix.SIGWINCH, 0, ""},
+		{"RTMIN+1:RTMAX", 35, 64, ""},
+		{"TSTP:STOP", unix.SIGTSTP, unix.SIGSTOP, ""},
+		{"TERM:KILL", unix.SIGTERM, unix.SIGKILL, ""},
+		{"KILL:TERM", 0, 0, "cannot rewrite SIGKILL"},
+		{"STOP:TERM", 0, 0, "cannot rewrite SIGSTOP"},
+		{"CHLD:TERM", 0, 0, "cannot rewrite SIGCHLD"},
+		{"PROF:TERM", 0, 0, "cannot rewrite SIGPROF"},
+		{"TERM", 0, 0, "not FROM:TO"},
+		{"TERM:", 0, 0, "not FROM:TO"},
+		{":INT", 0, 0, "not FROM:TO"},
+		{"TREM:INT", 0, 0, `unknown signal "TREM"`},
+		{"TERM:65", 0, 0, "out of range"},
+		{"TERM:INT:HUP", 0, 0, "unknown signal"},
+	}
+	for _, tt := range tests {
+		from, to, err := forward.ParseRewrite(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseRewrite(%q) err = %v; want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || from != tt.from || to != tt.to {
+			t.Errorf("ParseRewrite(%q) = %v, %v, %v; want %v, %v", tt.in, from, to, err, tt.from, tt.to)
+		}
+	}
+}
+
+func TestTableSet(t *testing.T) {
+	var tab forward.Table
+	tab.Set(unix.SIGTERM, unix.SIGQUIT)
+	tab.Set(unix.SIGWINCH, 0)
+	tab.Set(70, 1) // ignored
+	for _, c := range []struct {
+		in   unix.Signal
+		out  unix.Signal
+		sent bool
+	}{
+		{unix.SIGTERM, unix.SIGQUIT, true},
+		{unix.SIGWINCH, 0, false},
+		{unix.SIGHUP, unix.SIGHUP, true},
+	} {
+		if out, ok := tab.Lookup(c.in); out != c.out || ok != c.sent {
+			t.Errorf("Lookup(%d) = %d, %v; want %d, %v", c.in, out, ok, c.out, c.sent)
+		}
+	}
+}
+
+func FuzzParseRewrite(f *testing.F) {
+	for _, s := range []string{"TERM:QUIT", "1:0", "RTMIN+2:drop", ":"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		from, to, err := forward.ParseRewrite(s)
+		if err == nil && (from < 1 || from > forward.RTMax || to < 0 || to > forward.RTMax) {
+			t.Errorf("ParseRewrite(%q) = %d, %d without error", s, from, to)
+		}
+	})
+}
+
 func FuzzParseSignal(f *testing.F) {
 	for _, s := range []string{"TERM", "sigrtmin+3", "64", "RTMAX-99", ""} {
 		f.Add(s)

@@ -67,6 +67,10 @@ func (l *loop) run() int {
 		case ws := <-l.exited:
 			l.log("command pid %d %s", l.pid, describe(ws))
 			code := exitCode(ws)
+			if to, ok := l.cfg.RemapExit[code]; ok && !timedOut {
+				l.log("exit code %d remapped to %d", code, to)
+				code = to
+			}
 			if timedOut {
 				// Once the timeout fired the answer is 124, even if
 				// SIGKILL was needed (coreutils timeout says 137 then);

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -45,6 +46,16 @@ type Config struct {
 	// the timeout signal, and after the SIGTERM that every process left
 	// behind gets when the command exits. 0 means SIGKILL at once.
 	KillAfter time.Duration
+	// RemapExit reports the command's exit code k as RemapExit[k] (for
+	// example 143 as 0 for a JVM that exits 143 after a clean SIGTERM).
+	// The timeout's 124 is never remapped.
+	RemapExit map[int]int
+	// Pdeathsig, when not 0, asks the kernel to send sexton this signal
+	// when its parent dies; sexton relays it like any other.
+	Pdeathsig unix.Signal
+	// Pause runs no command: sexton only reaps what is parented to it and
+	// returns 0 on SIGTERM or SIGINT, as a pod's pause container does.
+	Pause bool
 	// Logf, when not nil, receives one line per event (start, each relayed
 	// signal, each reaped process, the exit). It is called from two
 	// goroutines, so it must be safe for concurrent use.
@@ -77,6 +88,9 @@ func (notFound) Is(target error) bool { return target == unix.ENOENT }
 // *StartError) or sexton could not set itself up; nothing is left running
 // then.
 func Run(cfg Config) (int, error) {
+	if cfg.Pause {
+		return pause(cfg.Logf)
+	}
 	if len(cfg.Argv) == 0 {
 		return 0, errors.New("no command to run")
 	}
@@ -113,12 +127,27 @@ func Run(cfg Config) (int, error) {
 	l.sigs = make(chan os.Signal, 1024)
 	notify(l.sigs)
 
+	orphaned := false
+	if cfg.Pdeathsig != 0 {
+		ppid := os.Getppid()
+		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(cfg.Pdeathsig), 0, 0, 0); err != nil {
+			return 0, fmt.Errorf("prctl(PR_SET_PDEATHSIG): %w", err)
+		}
+		// The parent may have died before the prctl: then no signal
+		// will come, and we act as if it had.
+		orphaned = os.Getppid() != ppid
+	}
+
 	if err := l.start(path); err != nil {
 		signal.Stop(l.sigs)
 		return 0, err
 	}
 	afterStart()
 	l.log("started %s as pid %d", cfg.Argv[0], l.pid)
+	if orphaned {
+		l.log("parent died before --pdeathsig was set")
+		l.relay(cfg.Pdeathsig)
+	}
 
 	l.exited = make(chan unix.WaitStatus, 1)
 	l.gone = make(chan struct{})
@@ -196,7 +225,7 @@ func setDisposition(sig unix.Signal, handler uintptr) error {
 // Wait would race the waiter for the child's status.
 func (l *loop) start(path string) error {
 	attr := &syscall.ProcAttr{
-		Env:   syscall.Environ(),
+		Env:   environ(),
 		Files: stdio(),
 		Sys: &syscall.SysProcAttr{
 			// Its own group, so -g can signal its descendants and a
@@ -223,6 +252,22 @@ func (l *loop) start(path string) error {
 	}
 	l.pid = pid
 	return nil
+}
+
+// environ is the environment sexton was started with, byte for byte.
+// syscall.Environ is not quite that: it drops every repeat of a name after
+// the first, and empty entries. /proc/self/environ still holds the block
+// the kernel gave us; without /proc, syscall.Environ is the best we have.
+func environ() []string {
+	b, err := os.ReadFile("/proc/self/environ")
+	if err != nil {
+		return syscall.Environ()
+	}
+	env := strings.Split(string(b), "\x00")
+	if n := len(env); n > 0 && env[n-1] == "" {
+		env = env[:n-1] // the block ends with a NUL
+	}
+	return env
 }
 
 // stdio gives the child sexton's fds 0, 1 and 2 as they are; one that is

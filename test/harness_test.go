@@ -137,6 +137,7 @@ type env struct {
 type runOpts struct {
 	dir   string     // cwd for sexton (unshare) ; "" means a fresh temp dir
 	extra []*os.File // fds 3... for sexton (unshare only)
+	env   []string   // added to sexton's environment
 }
 
 // envs lists the two PID-1 environments; each test runs in both.
@@ -320,13 +321,16 @@ func (p *proc) finish(want int) {
 func startProc(t *testing.T, envName string, cmd *exec.Cmd) *proc {
 	t.Helper()
 	p := &proc{t: t, env: envName, cmd: cmd, done: make(chan struct{})}
-	var err error
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
+	// Our own pipes rather than StdinPipe and StdoutPipe: Wait closes
+	// those when the process exits, while lines may still be in them, and
+	// while what it started may still read its stdin. These end when the
+	// last process holding the other end does.
+	inR, inW, err := os.Pipe()
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Our own pipes rather than StdoutPipe: Wait would close those while
-	// lines are still in them. These end when the last process holding
-	// the write end does.
+	p.stdin = inW
+	t.Cleanup(func() { inW.Close() })
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -335,8 +339,9 @@ func startProc(t *testing.T, envName string, cmd *exec.Cmd) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stdout, cmd.Stderr = outW, errW
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	err = cmd.Start()
+	inR.Close()
 	outW.Close()
 	errW.Close()
 	if err != nil {
@@ -397,6 +402,9 @@ func startUnshare(t *testing.T, o runOpts, args ...string) *proc {
 		cmd.Dir = t.TempDir()
 	}
 	cmd.ExtraFiles = o.extra
+	if o.env != nil {
+		cmd.Env = append(os.Environ(), o.env...)
+	}
 	return startProc(t, "unshare", cmd)
 }
 
@@ -434,7 +442,7 @@ func startRunc(t *testing.T, o runOpts, args ...string) *proc {
 	if o.dir != "" {
 		cwd = o.dir
 	}
-	cfg := ociConfig(args, cwd)
+	cfg := ociConfig(args, cwd, o.env)
 	b, err := json.MarshalIndent(cfg, "", " ")
 	if err != nil {
 		t.Fatal(err)
@@ -460,14 +468,14 @@ func startRunc(t *testing.T, o runOpts, args ...string) *proc {
 
 // ociConfig is a minimal OCI runtime spec: new PID, mount, IPC and UTS
 // namespaces, a read-only rootfs, /proc, a tmpfs /dev, no capabilities.
-func ociConfig(args []string, cwd string) map[string]any {
+func ociConfig(args []string, cwd string, env []string) map[string]any {
 	return map[string]any{
 		"ociVersion": "1.0.2",
 		"process": map[string]any{
 			"terminal":        false,
 			"user":            map[string]any{"uid": 0, "gid": 0},
 			"args":            args,
-			"env":             []string{"PATH=/", "HOME=/"},
+			"env":             append([]string{"PATH=/", "HOME=/"}, env...),
 			"cwd":             cwd,
 			"noNewPrivileges": true,
 		},
@@ -643,3 +651,5 @@ func fields(line string) map[string]string {
 	}
 	return m
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

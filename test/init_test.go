@@ -205,7 +205,7 @@ func TestInheritedSignalState(t *testing.T) {
 					t.Errorf("%s: the command under sexton has %s=%s; started without sexton it has %s", c.name, k, got[k], want[k])
 				}
 			}
-			if hex(t, want["sigign"])&hex(t, c.ignore) != hex(t, c.ignore) || hex(t, want["sigblk"])&hex(t, c.block) != hex(t, c.block) {
+			if hexMask(t, want["sigign"])&hexMask(t, c.ignore) != hexMask(t, c.ignore) || hexMask(t, want["sigblk"])&hexMask(t, c.block) != hexMask(t, c.block) {
 				t.Errorf("%s: the launcher did not set up the state: %v", c.name, want)
 			}
 		}
@@ -224,7 +224,7 @@ func TestInheritedSignalState(t *testing.T) {
 	})
 }
 
-func hex(t *testing.T, s string) uint64 {
+func hexMask(t *testing.T, s string) uint64 {
 	t.Helper()
 	n, err := strconv.ParseUint(s, 16, 64)
 	if err != nil {

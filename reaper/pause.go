@@ -1,0 +1,58 @@
+package reaper
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"sexton/forward"
+)
+
+// pause is sexton without a command, the job of a pod's "pause" container
+// (and catatonit -P): hold the PID namespace, reap whatever is parented to
+// us, and return 0 on SIGTERM or SIGINT. Every other signal is ignored.
+//
+// With no child of its own there may be nothing to wait for, and a wait4
+// would return ECHILD at once, so here SIGCHLD wakes the loop (through
+// os/signal), and each wake-up reaps all that has exited. Throughput does
+// not matter in this mode; the reap path of Run does not use this.
+func pause(logf func(string, ...any)) (int, error) {
+	sigs := make(chan os.Signal, 64)
+	all := []os.Signal{unix.SIGCHLD}
+	for _, sig := range forward.Relayed() {
+		all = append(all, sig)
+	}
+	signal.Notify(sigs, all...)
+	_ = unix.Chdir("/")
+	if logf != nil {
+		logf("pausing: reaping orphans until SIGTERM or SIGINT")
+	}
+	reaped := 0
+	for s := range sigs {
+		switch s.(syscall.Signal) {
+		case unix.SIGTERM, unix.SIGINT:
+			if logf != nil {
+				logf("%s: exiting", forward.Name(s.(syscall.Signal)))
+			}
+			return 0, nil
+		case unix.SIGCHLD:
+			for {
+				var ws unix.WaitStatus
+				pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+				if err == unix.EINTR {
+					continue
+				}
+				if err != nil || pid <= 0 {
+					break // ECHILD: none left; 0: none exited yet
+				}
+				reaped++
+				if logf != nil {
+					logf("reaped orphan #%d: pid %d %s", reaped, pid, describe(ws))
+				}
+			}
+		}
+	}
+	return 0, nil
+}
