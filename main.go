@@ -78,6 +78,10 @@ Options (each also set by its variable; the command line wins):
                         (repeatable; 124 is never remapped)
   -p, --pdeathsig SIG   get SIG (and relay it) when sexton's SEXTON_PDEATHSIG
                         parent dies
+      --wait-all        when COMMAND exits, keep relaying    SEXTON_WAIT_ALL
+                        to what is left; exit when all exited
+      --stop-delay DUR  hold the first SIGTERM for DUR (a    SEXTON_STOP_DELAY
+                        second one, or others, pass at once)
   -P, --pause           run no command: reap, exit 0 on      SEXTON_PAUSE
                         TERM or INT (a pod's pause container)
   -s, --subreaper       no-op for tini compatibility: sexton SEXTON_SUBREAPER
@@ -109,6 +113,8 @@ type options struct {
 	help          bool
 	version       bool
 	pause         bool
+	waitAll       bool
+	stopDelay     time.Duration
 	timeout       time.Duration
 	timeoutSignal unix.Signal
 	killAfter     time.Duration
@@ -183,6 +189,12 @@ var flagSpecs = []flagSpec{
 		return err
 	}},
 	{'P', "pause", false, func(o *options, _, _ string) error { o.pause = true; return nil }},
+	// No short form: tini's -w means something else.
+	{0, "wait-all", false, func(o *options, _, _ string) error { o.waitAll = true; return nil }},
+	{0, "stop-delay", true, func(o *options, name, v string) (err error) {
+		o.stopDelay, err = parseDuration(name, v)
+		return err
+	}},
 }
 
 func parseSignal(name, v string) (unix.Signal, error) {
@@ -231,6 +243,8 @@ var envVars = []struct{ name, long string }{
 	{"SEXTON_REMAP_EXIT", "remap-exit"},
 	{"SEXTON_PDEATHSIG", "pdeathsig"},
 	{"SEXTON_PAUSE", "pause"},
+	{"SEXTON_WAIT_ALL", "wait-all"},
+	{"SEXTON_STOP_DELAY", "stop-delay"},
 }
 
 // applyEnv sets every option that the command line did not give from its
@@ -464,6 +478,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		RemapExit:     o.remap,
 		Pdeathsig:     o.pdeathsig,
 		Pause:         o.pause,
+		WaitAll:       o.waitAll,
+		StopDelay:     o.stopDelay,
 	}
 	if len(o.rewrites) > 0 {
 		cfg.Table = &forward.Table{}

@@ -201,6 +201,11 @@ func TestParseArgsEnv(t *testing.T) {
 		{nil, []string{"-r", "TERM"}, nil, "-r TERM: rewrite"},
 		{nil, []string{"--remap-exit", "300:0", "cmd"}, nil, `exit code "300"`},
 		{nil, []string{"-P"}, func(o options) bool { return o.pause }, ""},
+		{nil, []string{"--wait-all", "--stop-delay", "5s", "cmd"}, func(o options) bool { return o.waitAll && o.stopDelay == 5*time.Second }, ""},
+		{map[string]string{"SEXTON_WAIT_ALL": "true", "SEXTON_STOP_DELAY": "1.5"}, []string{"cmd"}, func(o options) bool {
+			return o.waitAll && o.stopDelay == 1500*time.Millisecond
+		}, ""},
+		{map[string]string{"SEXTON_STOP_DELAY": "soon"}, []string{"cmd"}, nil, "SEXTON_STOP_DELAY"},
 	}
 	for _, tt := range tests {
 		got, err := parseArgs(tt.args, func(k string) string { return tt.env[k] })

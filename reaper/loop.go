@@ -39,46 +39,104 @@ func (l *loop) log(format string, args ...any) {
 	}
 }
 
-// run relays signals until the child exits, enforcing the timeout, then
-// shuts down the rest and returns the exit code.
+// run relays signals until the child exits, enforcing the timeout and the
+// stop delay, then shuts down the rest (or, with WaitAll, waits for it) and
+// returns the exit code. It is one select over every event: signals, the
+// command's exit, the end of the last child, and three timers.
 func (l *loop) run() int {
-	var deadline, kill <-chan time.Time // nil: not armed
+	var deadline, kill, held <-chan time.Time // nil: not armed
 	if l.cfg.Timeout > 0 {
 		t := time.NewTimer(l.cfg.Timeout)
 		defer t.Stop()
 		deadline = t.C
 	}
-	timedOut := false
+	var (
+		timedOut  bool
+		heldOnce  bool // the first SIGTERM was held for StopDelay
+		exited    = l.exited
+		gone      <-chan struct{} // armed once the command is gone (WaitAll)
+		code      int
+		leftAlone bool // WaitAll: the command exited, its descendants run on
+	)
+	result := func() int {
+		if timedOut {
+			// Once the timeout fired the answer is 124, even if SIGKILL
+			// was needed (coreutils timeout says 137 then): a CI script
+			// checks one code.
+			return 124
+		}
+		return code
+	}
 	for {
 		select {
 		case s := <-l.sigs:
-			l.relay(s.(syscall.Signal))
+			sig := s.(syscall.Signal)
+			out, ok := l.table.Lookup(sig)
+			switch {
+			case !ok:
+				l.log("dropped %s", forward.Name(sig))
+			case leftAlone && out == unix.SIGTERM:
+				l.log("%s with only the command's descendants left: shutting them down", forward.Name(sig))
+				l.shutdown()
+				return result()
+			case leftAlone:
+				l.signalRest(out, false)
+				l.log("relayed %s to every process left", forward.Name(out))
+			case out == unix.SIGTERM && l.cfg.StopDelay > 0 && !heldOnce:
+				heldOnce = true
+				held = time.After(l.cfg.StopDelay)
+				l.log("holding %s for %v (--stop-delay)", forward.Name(sig), l.cfg.StopDelay)
+			case out == unix.SIGTERM && held != nil:
+				held = nil
+				l.log("second SIGTERM during the stop delay: relaying it now")
+				l.send(sig, out)
+			default:
+				l.send(sig, out)
+			}
+		case <-held:
+			held = nil
+			l.log("stop delay of %v over", l.cfg.StopDelay)
+			l.send(unix.SIGTERM, unix.SIGTERM)
 		case <-deadline:
 			deadline, timedOut = nil, true
 			sig := l.cfg.TimeoutSignal
-			l.log("timed out after %v: sending %s to the command", l.cfg.Timeout, forward.Name(sig))
-			l.terminate(sig)
+			switch {
+			case leftAlone:
+				l.log("timed out after %v: sending %s to every process left", l.cfg.Timeout, forward.Name(sig))
+				l.signalRest(sig, true)
+			case l.cfg.WaitAll:
+				l.log("timed out after %v: sending %s to every process", l.cfg.Timeout, forward.Name(sig))
+				l.terminate(sig)
+				l.signalRest(sig, true)
+			default:
+				l.log("timed out after %v: sending %s to the command", l.cfg.Timeout, forward.Name(sig))
+				l.terminate(sig)
+			}
 			kill = time.After(l.cfg.KillAfter)
 		case <-kill:
 			kill = nil
-			l.log("command still running %v after %s: sending SIGKILL to every process", l.cfg.KillAfter, forward.Name(l.cfg.TimeoutSignal))
-			l.terminate(unix.SIGKILL)
-			l.signalRest(unix.SIGKILL)
-		case ws := <-l.exited:
+			l.log("still running %v after %s: sending SIGKILL to every process", l.cfg.KillAfter, forward.Name(l.cfg.TimeoutSignal))
+			if !leftAlone {
+				l.terminate(unix.SIGKILL)
+			}
+			l.signalRest(unix.SIGKILL, false)
+		case ws := <-exited:
 			l.log("command pid %d %s", l.pid, describe(ws))
-			code := exitCode(ws)
+			code = exitCode(ws)
 			if to, ok := l.cfg.RemapExit[code]; ok && !timedOut {
 				l.log("exit code %d remapped to %d", code, to)
 				code = to
 			}
-			if timedOut {
-				// Once the timeout fired the answer is 124, even if
-				// SIGKILL was needed (coreutils timeout says 137 then);
-				// a CI script checks one code.
-				code = 124
+			if !l.cfg.WaitAll {
+				l.shutdown()
+				return result()
 			}
-			l.shutdown()
-			return code
+			exited, held, gone, leftAlone = nil, nil, l.gone, true
+			if n := len(l.rest()); n > 0 {
+				l.log("command exited %d, waiting for %d processes (--wait-all)", code, n)
+			}
+		case <-gone:
+			return result()
 		}
 	}
 }
@@ -102,7 +160,7 @@ func (l *loop) shutdown() {
 	if l.cfg.KillAfter == 0 {
 		first = unix.SIGKILL
 	}
-	if !l.signalRest(first) {
+	if !l.signalRest(first, true) {
 		<-l.gone // nothing left: the waiter is about to see ECHILD
 		return
 	}
@@ -117,7 +175,7 @@ func (l *loop) shutdown() {
 			// Everything left is being shut down already.
 		case <-grace.C:
 			l.log("processes still running %v after SIGTERM: sending SIGKILL", l.cfg.KillAfter)
-			l.signalRest(unix.SIGKILL)
+			l.signalRest(unix.SIGKILL, false)
 			// SIGKILL cannot be ignored; only a process stuck in the
 			// kernel (D state) outlives it, so bound that wait too.
 			select {
@@ -130,14 +188,10 @@ func (l *loop) shutdown() {
 	}
 }
 
-// relay sends the signal the table maps sig to. The child may already be
-// dead: that is not an error, the waiter will report its status.
-func (l *loop) relay(sig unix.Signal) {
-	out, ok := l.table.Lookup(sig)
-	if !ok {
-		l.log("dropped %s", forward.Name(sig))
-		return
-	}
+// send relays sig to the command as out (the table's answer). The child
+// may already be dead: that is not an error, the waiter will report its
+// status.
+func (l *loop) send(sig, out unix.Signal) {
 	if err := l.signal(out); err != nil && err != unix.ESRCH {
 		l.log("relaying %s to pid %d: %v", forward.Name(out), l.pid, err)
 		return

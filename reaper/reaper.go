@@ -53,6 +53,16 @@ type Config struct {
 	// Pdeathsig, when not 0, asks the kernel to send sexton this signal
 	// when its parent dies; sexton relays it like any other.
 	Pdeathsig unix.Signal
+	// WaitAll keeps sexton running after the command exits, relaying
+	// signals to every process left, until the last one is gone; then Run
+	// returns the command's code. A SIGTERM then shuts them all down, and
+	// the timeout, when set, covers the whole tree.
+	WaitAll bool
+	// StopDelay holds the first SIGTERM (after rewriting) this long before
+	// relaying it, so that a load balancer can deregister the pod first. A
+	// second SIGTERM during the delay is relayed at once; other signals are
+	// never held.
+	StopDelay time.Duration
 	// Pause runs no command: sexton only reaps what is parented to it and
 	// returns 0 on SIGTERM or SIGINT, as a pod's pause container does.
 	Pause bool
@@ -145,8 +155,9 @@ func Run(cfg Config) (int, error) {
 	afterStart()
 	l.log("started %s as pid %d", cfg.Argv[0], l.pid)
 	if orphaned {
+		// Queue it as if it had arrived, so it goes the usual way.
 		l.log("parent died before --pdeathsig was set")
-		l.relay(cfg.Pdeathsig)
+		l.sigs <- cfg.Pdeathsig
 	}
 
 	l.exited = make(chan unix.WaitStatus, 1)

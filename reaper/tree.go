@@ -11,15 +11,16 @@ import (
 // signalRest sends sig to every process sexton is responsible for but
 // itself, and reports whether there was any. As PID 1 that is the whole PID
 // namespace, which kill(-1) reaches at once. Anywhere else kill(-1) would
-// reach the whole host, so the descendants are found through /proc. SIGCONT
-// follows a terminating signal so that a stopped process acts on it.
-func (l *loop) signalRest(sig unix.Signal) bool {
+// reach the whole host, so the descendants are found through /proc. With
+// cont, SIGCONT follows, so that a stopped process acts on a terminating
+// signal.
+func (l *loop) signalRest(sig unix.Signal, cont bool) bool {
 	if l.init {
 		// ESRCH: no process but us is left.
 		if err := unix.Kill(-1, sig); err != nil {
 			return false
 		}
-		if sig != unix.SIGKILL {
+		if cont {
 			_ = unix.Kill(-1, unix.SIGCONT)
 		}
 		return true
@@ -30,11 +31,20 @@ func (l *loop) signalRest(sig unix.Signal) bool {
 		// have to be a new process of ours, since only our descendants'
 		// pids are read here.
 		_ = unix.Kill(pid, sig)
-		if sig != unix.SIGKILL {
+		if cont {
 			_ = unix.Kill(pid, unix.SIGCONT)
 		}
 	}
 	return len(pids) > 0
+}
+
+// rest lists the processes signalRest would reach, for the log. As PID 1,
+// /proc shows our namespace when it was mounted for it (as runtimes do).
+func (l *loop) rest() []int {
+	if l.init {
+		return descendants(1)
+	}
+	return descendants(os.Getpid())
 }
 
 // descendants lists every process whose chain of parents leads to root,

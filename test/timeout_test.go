@@ -52,7 +52,7 @@ func TestTimeoutEscalatesToKill(t *testing.T) {
 		ns := pidNS(t, p.initPID())
 		p.out.expectPrefix(t, "main sig 15")
 		p.finish(124)
-		if !logged(p, "command still running 1s after SIGTERM: sending SIGKILL") || !logged(p, "killed by SIGKILL") {
+		if !logged(p, "still running 1s after SIGTERM: sending SIGKILL") || !logged(p, "killed by SIGKILL") {
 			t.Errorf("no log of the escalation to SIGKILL:\n%s", p.errs.dump())
 		}
 		afterExit(t, ns)
