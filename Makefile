@@ -16,7 +16,12 @@ GODEBUG_DEFAULT := asyncpreemptoff=1
 LDFLAGS := -s -w -X=runtime.godebugDefault=$(GODEBUG_DEFAULT) \
 	-X=sexton/reaper.godebugDefault=$(GODEBUG_DEFAULT) -X=main.version=$(VERSION) -X=main.gitCommit=$(COMMIT)
 
-.PHONY: build fixture test lint demo clean
+# Release binaries: static, one per 64-bit Linux architecture (each costs
+# only a cross-compile), with SHA-256 sums.
+DIST   ?= dist
+ARCHES ?= amd64 arm64 riscv64 ppc64le s390x
+
+.PHONY: build fixture test lint demo dist clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) $(PKG)
@@ -51,5 +56,12 @@ demo: build
 		./$(BIN) -v -- $(DEMO_CMD); \
 	fi; echo "exit status: $$?"
 
+dist:
+	mkdir -p $(DIST)
+	for arch in $(ARCHES); do \
+		GOARCH=$$arch $(MAKE) -s build BIN=$(DIST)/sexton-linux-$$arch || exit 1; \
+	done
+	cd $(DIST) && sha256sum sexton-linux-* > SHA256SUMS
+
 clean:
-	rm -f $(BIN) $(FIXTURE)
+	rm -rf $(BIN) $(FIXTURE) $(DIST)

@@ -136,6 +136,7 @@ func Run(cfg Config) (int, error) {
 	// is queued for it rather than lost or fatal to sexton.
 	l.sigs = make(chan os.Signal, 1024)
 	notify(l.sigs)
+	defer signal.Stop(l.sigs)
 
 	orphaned := false
 	if cfg.Pdeathsig != 0 {
@@ -149,7 +150,6 @@ func Run(cfg Config) (int, error) {
 	}
 
 	if err := l.start(path); err != nil {
-		signal.Stop(l.sigs)
 		return 0, err
 	}
 	afterStart()
