@@ -8,6 +8,12 @@
 // [forward.Table] says, reaps every child that exits, orphans included, and
 // returns the command's exit code. When sexton is not PID 1 it makes itself
 // a child subreaper, so the command's orphans still come to it.
+//
+// Run changes the calling process, which is meant to be an init: it
+// becomes a child subreaper when it is not PID 1, moves to "/", sets
+// SIGCHLD to SIG_DFL behind the Go runtime (so a later signal.Notify of
+// SIGCHLD would undo it and cost a wake-up per exit) and ignores signals 32
+// and 34. It listens to every relayable signal only while it runs.
 package reaper
 
 import (
@@ -25,8 +31,9 @@ import (
 	"sexton/forward"
 )
 
-// Config is what [Run] needs to run the command. main fills it from the
-// command line; it is already validated.
+// Config is what [Run] needs to run the command. sexton's main fills it
+// from the command line and the environment, already validated; the zero
+// value of each field but Argv is a sensible default.
 type Config struct {
 	// Argv is the command and its arguments. Argv[0] is looked up in PATH
 	// as execvp(3) does when it has no slash.
