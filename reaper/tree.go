@@ -25,6 +25,12 @@ func (l *loop) signalRest(sig unix.Signal, cont bool) bool {
 		}
 		return true
 	}
+	if !haveChildren() {
+		// Without a child we have no descendant either: orphans come to
+		// us, so every descendant has a chain of living parents up to
+		// us. This spares a walk of the host's /proc in the common case.
+		return false
+	}
 	pids := descendants(os.Getpid())
 	for _, pid := range pids {
 		// ESRCH: it exited meanwhile. A pid reused in between would
@@ -44,7 +50,18 @@ func (l *loop) rest() []int {
 	if l.init {
 		return descendants(1)
 	}
+	if !haveChildren() {
+		return nil
+	}
 	return descendants(os.Getpid())
+}
+
+// haveChildren asks the kernel whether sexton has any child left, exited
+// or not. WNOWAIT: it only looks, so it takes no status from the waiter.
+func haveChildren() bool {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	return err != unix.ECHILD
 }
 
 // descendants lists every process whose chain of parents leads to root,
