@@ -21,7 +21,7 @@ LDFLAGS := -s -w -X=runtime.godebugDefault=$(GODEBUG_DEFAULT) \
 DIST   ?= dist
 ARCHES ?= amd64 arm64 riscv64 ppc64le s390x
 
-.PHONY: build fixture test lint demo dist clean
+.PHONY: build fixture test lint fuzz demo dist clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) $(PKG)
@@ -55,6 +55,15 @@ demo: build
 		echo "$$ ./$(BIN) -v -- $(DEMO_CMD)"; \
 		./$(BIN) -v -- $(DEMO_CMD); \
 	fi; echo "exit status: $$?"
+
+# Every parser, fuzzed for a bounded time each: a panic in PID 1 would take
+# the container down. FUZZTIME=1m for a longer run.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSignal$$' -fuzztime $(FUZZTIME) ./forward/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRewrite$$' -fuzztime $(FUZZTIME) ./forward/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseDuration$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzParseArgs$$' -fuzztime $(FUZZTIME) .
 
 dist:
 	mkdir -p $(DIST)

@@ -480,6 +480,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Pause:         o.pause,
 		WaitAll:       o.waitAll,
 		StopDelay:     o.stopDelay,
+
+		CloseInherited: true,
 	}
 	if len(o.rewrites) > 0 {
 		cfg.Table = &forward.Table{}

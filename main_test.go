@@ -220,3 +220,15 @@ func TestParseArgsEnv(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"90", "1.5s", "2h30m", "2d", "-1", "1e400", "0x10"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := parseDuration("--timeout", s)
+		if err == nil && d < 0 {
+			t.Errorf("parseDuration(%q) = %v without error", s, d)
+		}
+	})
+}

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -70,6 +71,12 @@ type Config struct {
 	// second SIGTERM during the delay is relayed at once; other signals are
 	// never held.
 	StopDelay time.Duration
+	// CloseInherited makes sexton close its own copies of the fds >= 3 it
+	// inherited once the command has them, as catatonit does: then a
+	// pipe's reader sees EOF when the command closes its end, and PID 1
+	// keeps no socket or file open. (A library caller may not want its
+	// fds closed, hence a switch; sexton's main sets it.)
+	CloseInherited bool
 	// Pause runs no command: sexton only reaps what is parented to it and
 	// returns 0 on SIGTERM or SIGINT, as a pod's pause container does.
 	Pause bool
@@ -160,6 +167,9 @@ func Run(cfg Config) (int, error) {
 		return 0, err
 	}
 	afterStart()
+	if cfg.CloseInherited {
+		closeInherited()
+	}
 	l.log("started %s as pid %d", cfg.Argv[0], l.pid)
 	if orphaned {
 		// Queue it as if it had arrived, so it goes the usual way.
@@ -212,6 +222,30 @@ func afterStart() {
 	// Ignore them now that the child has started with them at SIG_DFL.
 	_ = setDisposition(32, sigIGN)
 	_ = setDisposition(34, sigIGN)
+}
+
+// closeInherited closes every fd >= 3 without close-on-exec: those are the
+// ones sexton inherited and passed to the command. Everything the runtime
+// and sexton open is close-on-exec, so it stays. Without /proc, nothing is
+// closed.
+func closeInherited() {
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close() // its own fd is close-on-exec, and now closed
+	for _, name := range names {
+		fd, err := strconv.Atoi(name)
+		if err != nil || fd < 3 {
+			continue
+		}
+		// EBADF: the directory's own fd, already closed.
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == nil && flags&unix.FD_CLOEXEC == 0 {
+			unix.Close(fd)
+		}
+	}
 }
 
 const (

@@ -138,6 +138,7 @@ type runOpts struct {
 	dir   string     // cwd for sexton (unshare) ; "" means a fresh temp dir
 	extra []*os.File // fds 3... for sexton (unshare only)
 	env   []string   // added to sexton's environment
+	uid   int        // runc only: the container's user (and group)
 }
 
 // envs lists the two PID-1 environments; each test runs in both.
@@ -442,7 +443,7 @@ func startRunc(t *testing.T, o runOpts, args ...string) *proc {
 	if o.dir != "" {
 		cwd = o.dir
 	}
-	cfg := ociConfig(args, cwd, o.env)
+	cfg := ociConfig(args, cwd, o.env, o.uid)
 	b, err := json.MarshalIndent(cfg, "", " ")
 	if err != nil {
 		t.Fatal(err)
@@ -468,12 +469,12 @@ func startRunc(t *testing.T, o runOpts, args ...string) *proc {
 
 // ociConfig is a minimal OCI runtime spec: new PID, mount, IPC and UTS
 // namespaces, a read-only rootfs, /proc, a tmpfs /dev, no capabilities.
-func ociConfig(args []string, cwd string, env []string) map[string]any {
+func ociConfig(args []string, cwd string, env []string, uid int) map[string]any {
 	return map[string]any{
 		"ociVersion": "1.0.2",
 		"process": map[string]any{
 			"terminal":        false,
-			"user":            map[string]any{"uid": 0, "gid": 0},
+			"user":            map[string]any{"uid": uid, "gid": uid},
 			"args":            args,
 			"env":             append([]string{"PATH=/", "HOME=/"}, env...),
 			"cwd":             cwd,

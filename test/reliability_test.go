@@ -1,0 +1,93 @@
+package test
+
+import (
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Once the command has them, sexton closes its own copies of the fds it
+// inherited: a pipe passed in as fd 3 reaches EOF as soon as the command
+// closes its end, while sexton still runs.
+// (Host mode: under unshare, unshare itself would hold a copy.)
+func TestInheritedFdsClosed(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(bin, "--", "sh", "-c", "exec 3>&-; echo closed; read x")
+	cmd.ExtraFiles = []*os.File{w}
+	p := startProc(t, "host", cmd)
+	w.Close()
+	p.out.expectPrefix(t, "closed")
+	eof := make(chan error, 1)
+	go func() {
+		// Returns at EOF, or when the deferred Close ends the test.
+		_, err := r.Read(make([]byte, 1))
+		eof <- err
+	}()
+	select {
+	case err := <-eof:
+		if err == nil {
+			t.Errorf("read data from a pipe nobody wrote to")
+		}
+	case <-time.After(timeout):
+		t.Fatalf("the pipe's reader saw no EOF: sexton still holds fd 3")
+	}
+	p.send("")
+	p.finish(0)
+}
+
+// The command killed by any signal 1..64: sexton reports 128+N. (Signals
+// whose default is to be ignored leave the fixture alive, and it exits 99;
+// the stop signals stop it and are left out.)
+func TestDeathByEverySignal(t *testing.T) {
+	needRoot(t)
+	for sig := 1; sig <= 64; sig++ {
+		switch syscall.Signal(sig) {
+		case syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+			continue
+		}
+		want := 128 + sig
+		if slices.Contains([]syscall.Signal{syscall.SIGCHLD, syscall.SIGCONT, syscall.SIGURG, syscall.SIGWINCH}, syscall.Signal(sig)) {
+			want = 99
+		}
+		p := startUnshare(t, runOpts{}, "/sexton", "--", "/fixture", "raise", strconv.Itoa(sig))
+		if got := p.wait(); got != want {
+			t.Errorf("command killed by signal %d: sexton exited %d; want %d\n%s", sig, got, want, p.errs.dump())
+		}
+	}
+}
+
+// sexton needs no root and no capability: as uid 1000 in a runc container
+// (no capabilities at all, as every container here), it relays, reaps,
+// times out and reports exit codes.
+func TestUnprivileged(t *testing.T) {
+	needRunc(t)
+	o := runOpts{uid: 1000}
+	p := startRunc(t, o, "/sexton", "--", "/fixture", "exit", "42")
+	p.finish(42)
+
+	p = startRunc(t, o, "/sexton", "-v", "--", "/fixture", "orphans", "1000", "100")
+	p.out.expectPrefix(t, "main orphans done 1000")
+	p.errs.expectPrefix(t, "sexton: reaped orphan #1000: ")
+	p.out.expectPrefix(t, "main ready")
+	p.signal(syscall.SIGUSR1)
+	if got := p.out.nextLine(t, "sig 10"); got != "main sig 10" {
+		t.Errorf("as uid 1000 the command got %q; want main sig 10", got)
+	}
+	p.signal(syscall.SIGTERM)
+	if got := p.out.nextLine(t, "sig 15"); got != "main sig 15" {
+		t.Errorf("as uid 1000 the command got %q; want main sig 15", got)
+	}
+	p.send("exit 0")
+	p.finish(0)
+
+	p = startRunc(t, o, "/sexton", "-t", "0.3", "-k", "0.3", "--", "/fixture", "trap")
+	p.finish(124)
+}
