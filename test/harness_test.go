@@ -139,6 +139,7 @@ type runOpts struct {
 	extra []*os.File // fds 3... for sexton (unshare only)
 	env   []string   // added to sexton's environment
 	uid   int        // runc only: the container's user (and group)
+	pids  int        // runc only: the container's pids.max (threads count too); 0: none
 }
 
 // envs lists the two PID-1 environments; each test runs in both.
@@ -444,6 +445,9 @@ func startRunc(t *testing.T, o runOpts, args ...string) *proc {
 		cwd = o.dir
 	}
 	cfg := ociConfig(args, cwd, o.env, o.uid)
+	if o.pids > 0 {
+		cfg["linux"].(map[string]any)["resources"] = map[string]any{"pids": map[string]any{"limit": o.pids}}
+	}
 	b, err := json.MarshalIndent(cfg, "", " ")
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -90,4 +91,28 @@ func TestUnprivileged(t *testing.T) {
 
 	p = startRunc(t, o, "/sexton", "-t", "0.3", "-k", "0.3", "--", "/fixture", "trap")
 	p.finish(124)
+}
+
+// The process table is full (a pids limit, which counts threads too): the
+// workload forks until fork fails and dies of it; sexton, which made its
+// threads before, keeps reaping, lets the workers that did start finish
+// (--wait-all), and exits with the workload's status.
+func TestPidsExhausted(t *testing.T) {
+	needRunc(t)
+	p := startRunc(t, runOpts{pids: 24}, "/sexton", "-v", "--wait-all", "--", "/fixture", "workers", "100", "300")
+	p.finish(111) // the fixture's own error exit: fork failed
+	out := p.out.seen()
+	done := 0
+	for _, l := range out {
+		if strings.HasSuffix(l, " done") {
+			done++
+		}
+	}
+	if done == 0 || done >= 100 {
+		t.Errorf("%d workers finished; want some, but fewer than 100 (the limit must bite)\n%s", done, p.errs.dump())
+	}
+	if !logged(p, "fork") {
+		t.Errorf("the workload did not report a failed fork:\n%s", p.errs.dump())
+	}
+	t.Logf("%d workers started and finished under pids.max=24", done)
 }
