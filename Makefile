@@ -21,7 +21,7 @@ LDFLAGS := -s -w -X=runtime.godebugDefault=$(GODEBUG_DEFAULT) \
 DIST   ?= dist
 ARCHES ?= amd64 arm64 riscv64 ppc64le s390x
 
-.PHONY: build fixture test lint fuzz demo dist clean
+.PHONY: build fixture test lint fuzz soak demo dist clean bench
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) $(PKG)
@@ -64,6 +64,20 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRewrite$$' -fuzztime $(FUZZTIME) ./forward/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDuration$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParseArgs$$' -fuzztime $(FUZZTIME) .
+
+# sexton against tini, dumb-init and catatonit, each as PID 1 of a fresh PID
+# namespace (as root, ~1-2 minutes): one markdown table on stdout, progress on
+# stderr (BENCHMARKS.md explains the columns). Installs the peers if missing.
+BENCH_PEERS := tini dumb-init catatonit
+bench: build fixture
+	@missing=; for p in $(BENCH_PEERS); do [ -x /usr/bin/$$p ] || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
+	$(GO) run ./test/bench -sexton ./$(BIN) -fixture $(FIXTURE)
+
+# The full-size reliability run: a million orphans, then the signal storm,
+# each test printing what it did (orphans reaped, signals received, VmRSS).
+soak: build fixture
+	SEXTON_SOAK_ORPHANS=1000000 $(GO) test -count=1 -timeout 30m -v -run '^(TestOrphanFlood|TestSignalStorm)$$' ./test/
 
 dist:
 	mkdir -p $(DIST)
