@@ -14,6 +14,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -449,6 +450,11 @@ func parseDuration(name, s string) (time.Duration, error) {
 }
 
 func main() {
+	// One P: the waiter's wait4 and the loop then share a thread's worth
+	// of scheduling, and sysmon stops handing the P around on every reap
+	// (about 0.6 fewer context switches per reaped process; see
+	// BENCHMARKS.md). sexton never has two goroutines with work at once.
+	runtime.GOMAXPROCS(1)
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
