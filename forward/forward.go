@@ -14,7 +14,7 @@
 package forward
 
 import (
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -41,7 +41,7 @@ var aliases = map[string]unix.Signal{
 // [Name] gives), or RTMIN+N / RTMAX-N.
 func ParseSignal(s string) (unix.Signal, error) {
 	if s == "" {
-		return 0, fmt.Errorf("empty signal name; use a name such as TERM or a number 1-64")
+		return 0, errors.New("empty signal name; use a name such as TERM or a number 1-64")
 	}
 	num := s
 	if len(s) > 3 && strings.EqualFold(s[:3], "SIG") {
@@ -49,7 +49,7 @@ func ParseSignal(s string) (unix.Signal, error) {
 	}
 	if n, err := strconv.Atoi(num); err == nil {
 		if n < 1 || n > int(RTMax) {
-			return 0, fmt.Errorf("signal number %d out of range; use 1-64", n)
+			return 0, errors.New("signal number " + strconv.Itoa(n) + " out of range; use 1-64")
 		}
 		return unix.Signal(n), nil
 	}
@@ -66,7 +66,7 @@ func ParseSignal(s string) (unix.Signal, error) {
 	if sig, ok := aliases[name]; ok {
 		return sig, nil
 	}
-	return 0, fmt.Errorf("unknown signal %q; use a name such as TERM or SIGTERM, RTMIN+N, or a number 1-64", s)
+	return 0, errors.New("unknown signal " + strconv.Quote(s) + "; use a name such as TERM or SIGTERM, RTMIN+N, or a number 1-64")
 }
 
 // parseRT reads SIGRTMIN, SIGRTMAX, SIGRTMIN+N and SIGRTMAX-N (name is
@@ -169,13 +169,13 @@ func (t *Table) Set(from, to unix.Signal) {
 func ParseRewrite(s string) (from, to unix.Signal, err error) {
 	f, t, ok := strings.Cut(s, ":")
 	if !ok || f == "" || t == "" {
-		return 0, 0, fmt.Errorf("rewrite %q is not FROM:TO; write it like TERM:QUIT, or TERM:0 to drop TERM", s)
+		return 0, 0, errors.New("rewrite " + strconv.Quote(s) + " is not FROM:TO; write it like TERM:QUIT, or TERM:0 to drop TERM")
 	}
 	if from, err = ParseSignal(f); err != nil {
 		return 0, 0, err
 	}
 	if ok, why := Relayable(from); !ok {
-		return 0, 0, fmt.Errorf("cannot rewrite %s: it %s", Name(from), why)
+		return 0, 0, errors.New("cannot rewrite " + Name(from) + ": it " + why)
 	}
 	if t == "0" || strings.EqualFold(t, "drop") {
 		return from, 0, nil

@@ -18,7 +18,6 @@ package reaper
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"strconv"
@@ -96,6 +95,15 @@ type StartError struct {
 func (e *StartError) Error() string { return e.Path + ": " + e.Err.Error() }
 func (e *StartError) Unwrap() error { return e.Err }
 
+// callError is a failed system call of sexton's own setup, with the errno.
+type callError struct {
+	call string
+	err  error
+}
+
+func (e *callError) Error() string { return e.call + ": " + e.err.Error() }
+func (e *callError) Unwrap() error { return e.err }
+
 // ErrNotFound means the command has no slash and no directory in PATH holds
 // it. It matches unix.ENOENT with errors.Is, as execvp reports it.
 var ErrNotFound = notFound{}
@@ -142,7 +150,7 @@ func Run(cfg Config) (int, error) {
 		// As PID 1 the kernel gives us every orphan of the namespace; in
 		// any other place only a subreaper gets the command's orphans.
 		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-			return 0, fmt.Errorf("prctl(PR_SET_CHILD_SUBREAPER): %w", err)
+			return 0, &callError{"prctl(PR_SET_CHILD_SUBREAPER)", err}
 		}
 	}
 
@@ -156,7 +164,7 @@ func Run(cfg Config) (int, error) {
 	if cfg.Pdeathsig != 0 {
 		ppid := os.Getppid()
 		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(cfg.Pdeathsig), 0, 0, 0); err != nil {
-			return 0, fmt.Errorf("prctl(PR_SET_PDEATHSIG): %w", err)
+			return 0, &callError{"prctl(PR_SET_PDEATHSIG)", err}
 		}
 		// The parent may have died before the prctl: then no signal
 		// will come, and we act as if it had.
@@ -268,7 +276,7 @@ func setDisposition(sig unix.Signal, handler uintptr) error {
 	sa.handler = handler
 	_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
 	if errno != 0 {
-		return fmt.Errorf("rt_sigaction(%d): %w", sig, errno)
+		return &callError{"rt_sigaction(" + strconv.Itoa(int(sig)) + ")", errno}
 	}
 	return nil
 }
@@ -357,5 +365,5 @@ func describe(ws unix.WaitStatus) string {
 		}
 		return s
 	}
-	return fmt.Sprintf("exited %d", ws.ExitStatus())
+	return "exited " + strconv.Itoa(ws.ExitStatus())
 }
