@@ -232,3 +232,27 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+func TestSprintf(t *testing.T) {
+	tests := []struct {
+		format string
+		args   []any
+		want   string
+	}{
+		{"plain", nil, "plain"},
+		{"%d%%", []any{42}, "42%"},
+		{"pid %d %s", []any{7, "exited 0"}, "pid 7 exited 0"},
+		{"%v after %s", []any{1500 * time.Millisecond, "TERM"}, "1.5s after TERM"},
+		{"%q", []any{"a\"b"}, `"a\"b"`},
+		{"-%c", []any{'Z'}, "-Z"},
+		{"%d", []any{unix.SIGTERM}, "15"},
+		{"%v", []any{unix.ENOENT}, "no such file or directory"},
+		{"%d %d", []any{1}, "1 %!d"},
+		{"100%", nil, "100%"},
+	}
+	for _, tt := range tests {
+		if got := sprintf(tt.format, tt.args...); got != tt.want {
+			t.Errorf("sprintf(%q, %v) = %q; want %q", tt.format, tt.args, got, tt.want)
+		}
+	}
+}

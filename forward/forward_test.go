@@ -207,3 +207,24 @@ func FuzzParseSignal(f *testing.F) {
 		}
 	})
 }
+
+// The relay path does one Lookup per signal; parsing runs at start-up.
+func BenchmarkLookup(b *testing.B) {
+	var t forward.Table
+	t.Set(unix.SIGTERM, unix.SIGQUIT)
+	for i := 0; b.Loop(); i++ {
+		t.Lookup(unix.Signal(1 + i%64))
+	}
+}
+
+func BenchmarkParseSignal(b *testing.B) {
+	for b.Loop() {
+		forward.ParseSignal("SIGRTMIN+3")
+	}
+}
+
+func BenchmarkName(b *testing.B) {
+	for b.Loop() {
+		forward.Name(unix.SIGTERM)
+	}
+}
