@@ -352,11 +352,18 @@ func startProc(t *testing.T, envName string, cmd *exec.Cmd) *proc {
 		t.Fatalf("starting %v: %v", cmd.Args, err)
 	}
 	p.out, p.errs = newLines(outR), newLines(errR)
+	p.watch()
+	return p
+}
+
+// watch waits for the started process in the background, and makes sure
+// the test's end stops it if it still runs.
+func (p *proc) watch() {
 	go func() {
 		// Exits when the process does and its output has been read (or
 		// a while after, if something it left behind holds the pipes).
-		err := cmd.Wait()
-		p.code = codeOf(cmd.ProcessState, err)
+		err := p.cmd.Wait()
+		p.code = codeOf(p.cmd.ProcessState, err)
 		for _, l := range []*lines{p.out, p.errs} {
 			select {
 			case <-l.done:
@@ -365,7 +372,7 @@ func startProc(t *testing.T, envName string, cmd *exec.Cmd) *proc {
 		}
 		close(p.done)
 	}()
-	t.Cleanup(func() {
+	p.t.Cleanup(func() {
 		select {
 		case <-p.done:
 		default:
@@ -373,11 +380,10 @@ func startProc(t *testing.T, envName string, cmd *exec.Cmd) *proc {
 			select {
 			case <-p.done:
 			case <-time.After(timeout):
-				t.Errorf("could not stop %v (pid %d)", cmd.Args, cmd.Process.Pid)
+				p.t.Errorf("could not stop %v (pid %d)", p.cmd.Args, p.cmd.Process.Pid)
 			}
 		}
 	})
-	return p
 }
 
 // codeOf maps a finished process to a shell-style exit code.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -69,24 +68,7 @@ func TestTerminalForeground(t *testing.T) {
 	slave.Close()
 	p.out = newLines(master)
 	p.errs = p.out
-	go func() {
-		// Exits when unshare does; Cleanup kills it if need be.
-		err := cmd.Wait()
-		p.code = codeOf(cmd.ProcessState, err)
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			p.kill()
-			select {
-			case <-p.done:
-			case <-time.After(timeout):
-				t.Errorf("could not stop unshare (pid %d)", cmd.Process.Pid)
-			}
-		}
-	})
+	p.watch()
 
 	ready := fields(p.out.expectPrefix(t, "main ready"))
 	if ready["fg"] != ready["pgid"] || ready["pgid"] != ready["pid"] {
