@@ -9,6 +9,13 @@
 //   - SIGPROF, 32, 33 and 34 (glibc's SIGRTMIN), which the Go runtime keeps
 //     for itself: a pure-Go program cannot receive them at all.
 //
+// SIGURG is relayed only when nobody but a sender can have raised it: the Go
+// runtime sends itself SIGURG to preempt goroutines unless the binary is
+// linked with asyncpreemptoff=1 (the reaper package checks, and drops
+// SIGURG otherwise). Signals pending together merge, as in the kernel; for
+// real-time signals that means a burst arrives fewer times than it was
+// sent, since os/signal keeps one pending bit per signal.
+//
 // A [Table] maps each relayed signal to the one the command gets, or to
 // nothing (the signal is dropped).
 package forward
