@@ -26,6 +26,10 @@ func pause(logf func(string, ...any)) (int, error) {
 	}
 	signal.Notify(sigs, all...)
 	_ = unix.Chdir("/")
+	// No child to inherit them: 32 and 34 can be ignored at once (their
+	// default would end sexton when it is not PID 1).
+	_ = setDisposition(32, sigIGN)
+	_ = setDisposition(34, sigIGN)
 	if logf != nil {
 		logf("pausing: reaping orphans until SIGTERM or SIGINT")
 	}

@@ -409,3 +409,15 @@ func TestReservedSignalsHarmlessOnHost(t *testing.T) {
 	p.send("exit 0")
 	p.finish(0)
 }
+
+// The same in --pause mode, which starts no command.
+func TestReservedSignalsHarmlessInPause(t *testing.T) {
+	p := startProc(t, "host", exec.Command(bin, "-v", "--pause"))
+	p.errs.expectPrefix(t, "sexton: pausing")
+	for _, sig := range []syscall.Signal{32, 34, syscall.SIGTERM} {
+		if err := syscall.Kill(p.cmd.Process.Pid, sig); err != nil {
+			t.Fatalf("kill(sexton, %d): %v", sig, err)
+		}
+	}
+	p.finish(0)
+}
