@@ -45,7 +45,7 @@ lint:
 # sexton as PID 1 of a fresh PID namespace (as root; otherwise as a
 # subreaper) in front of a shell that leaves three orphans behind: -v shows
 # each one reaped, and sexton exits with the shell's status.
-DEMO_CMD := sh -c 'for i in 1 2 3; do (sleep 0.2 &); done; echo "shell: started 3 orphans, exiting 0 in 1s"; sleep 1'
+DEMO_CMD := sh -c 'for i in 1 2 3; do (sleep 0.2 &); done; echo shell: left 3 orphans, exiting 0 in 1s; sleep 1'
 demo: build
 	@if [ "$$(id -u)" = 0 ]; then \
 		echo "$$ unshare --pid --fork --mount-proc ./$(BIN) -v -- $(DEMO_CMD)"; \
