@@ -19,8 +19,7 @@ type loop struct {
 
 	init  bool // we are PID 1 of a PID namespace
 	pid   int
-	pidfd int  // -1 when the kernel gave none (before Linux 5.2)
-	tty   bool // the child's group is the terminal's foreground group
+	pidfd int // -1 when the kernel gave none (before Linux 5.2)
 
 	// noGroupPidfd is set once the kernel refused PIDFD_SIGNAL_PROCESS_GROUP
 	// (before Linux 6.9); kill(-pgid) is used from then on.

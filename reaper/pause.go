@@ -26,10 +26,8 @@ func pause(logf func(string, ...any)) (int, error) {
 	}
 	signal.Notify(sigs, all...)
 	_ = unix.Chdir("/")
-	// No child to inherit them: 32 and 34 can be ignored at once (their
-	// default would end sexton when it is not PID 1).
-	_ = setDisposition(32, sigIGN)
-	_ = setDisposition(34, sigIGN)
+	ignoreReserved() // no child to inherit them: at once
+
 	if logf != nil {
 		logf("pausing: reaping orphans until SIGTERM or SIGINT")
 	}

@@ -225,9 +225,14 @@ func afterStart() {
 	// runtime's handler back.
 	_ = setDisposition(unix.SIGCHLD, sigDFL)
 
-	// The runtime leaves 32 and 34 at SIG_DFL, which terminates: a stray
-	// kill -34 would end sexton (as PID 1 the kernel drops them anyway).
-	// Ignore them now that the child has started with them at SIG_DFL.
+	// Now that the child has started with them as we got them.
+	ignoreReserved()
+}
+
+// ignoreReserved sets 32 and 34 to SIG_IGN. The runtime leaves them at
+// SIG_DFL, which terminates, and no Go program can catch them: a stray
+// kill -34 would end sexton (as PID 1 the kernel drops them anyway).
+func ignoreReserved() {
 	_ = setDisposition(32, sigIGN)
 	_ = setDisposition(34, sigIGN)
 }
@@ -299,7 +304,6 @@ func (l *loop) start(path string) error {
 	if _, err := unix.IoctlGetInt(0, unix.TIOCGPGRP); err == nil {
 		attr.Sys.Foreground = true
 		attr.Sys.Ctty = 0
-		l.tty = true
 	}
 	l.pidfd = -1
 	pid, err := syscall.ForkExec(path, l.cfg.Argv, attr)

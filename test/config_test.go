@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -171,7 +172,7 @@ func TestPause(t *testing.T) {
 		if p.id != "" {
 			cmd = exec.Command("runc", "--root", p.runcRT, "exec", p.id, "/fixture", "orphans", "100", "10")
 		} else {
-			cmd = exec.Command("nsenter", "-t", itoa(p.initPID()), "-p", "-m", fixture, "orphans", "100", "10")
+			cmd = exec.Command("nsenter", "-t", strconv.Itoa(p.initPID()), "-p", "-m", fixture, "orphans", "100", "10")
 		}
 		visitor := startProc(t, p.env+"-exec", cmd)
 		visitor.out.expectPrefix(t, "main orphans done 100")

@@ -662,5 +662,3 @@ func fields(line string) map[string]string {
 	}
 	return m
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
