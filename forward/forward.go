@@ -194,11 +194,7 @@ func ParseRewrite(s string) (from, to unix.Signal, err error) {
 }
 
 // Drop makes the table drop sig: the command never gets it.
-func (t *Table) Drop(sig unix.Signal) {
-	if sig >= 1 && sig <= RTMax {
-		t.out[sig] = -1
-	}
-}
+func (t *Table) Drop(sig unix.Signal) { t.Set(sig, 0) }
 
 // Lookup gives the signal to send for an incoming sig, and false if sig is
 // to be dropped.
