@@ -1,8 +1,6 @@
 package reaper
 
 import (
-	"os"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -25,7 +23,7 @@ type loop struct {
 	// (before Linux 6.9); kill(-pgid) is used from then on.
 	noGroupPidfd bool
 
-	sigs   chan os.Signal
+	sigs   <-chan unix.Signal
 	exited chan unix.WaitStatus // the command's status, once
 	gone   chan struct{}        // closed when sexton has no child left
 }
@@ -68,8 +66,7 @@ func (l *loop) run() int {
 	}
 	for {
 		select {
-		case s := <-l.sigs:
-			sig := s.(syscall.Signal)
+		case sig := <-l.sigs:
 			out, ok := l.table.Lookup(sig)
 			switch {
 			case !ok:

@@ -19,7 +19,6 @@ package reaper
 import (
 	"errors"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -156,9 +155,12 @@ func Run(cfg Config) (int, error) {
 
 	// Listen before the child exists, so that a signal sent while it starts
 	// is queued for it rather than lost or fatal to sexton.
-	l.sigs = make(chan os.Signal, 1024)
-	notify(l.sigs)
-	defer signal.Stop(l.sigs)
+	sigs, stop, err := listen(listened())
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	l.sigs = sigs
 
 	orphaned := false
 	if cfg.Pdeathsig != 0 {
@@ -180,9 +182,9 @@ func Run(cfg Config) (int, error) {
 	}
 	l.log("started %s as pid %d", cfg.Argv[0], l.pid)
 	if orphaned {
-		// Queue it as if it had arrived, so it goes the usual way.
+		// Raise it as if it had arrived, so it goes the usual way.
 		l.log("parent died before --pdeathsig was set")
-		l.sigs <- cfg.Pdeathsig
+		_ = unix.Kill(unix.Getpid(), cfg.Pdeathsig)
 	}
 
 	l.exited = make(chan unix.WaitStatus, 1)
@@ -191,21 +193,6 @@ func Run(cfg Config) (int, error) {
 	// exits; it is the only caller of wait4.
 	go waitAll(l.pid, l.exited, l.gone, l.logf)
 	return l.run(), nil
-}
-
-// notify asks the runtime for every relayable signal. SIGHUP and SIGINT
-// are the exception when they were ignored when sexton started (nohup, or a
-// shell's background job): the runtime keeps that SIG_IGN only if we do not
-// ask for them, and the child inherits it only then.
-func notify(c chan<- os.Signal) {
-	sigs := make([]os.Signal, 0, forward.RTMax)
-	for _, sig := range forward.Relayed() {
-		if (sig == unix.SIGHUP || sig == unix.SIGINT) && signal.Ignored(sig) {
-			continue
-		}
-		sigs = append(sigs, sig)
-	}
-	signal.Notify(c, sigs...)
 }
 
 // afterStart makes the changes to sexton's own state that the child must
@@ -268,18 +255,30 @@ const (
 
 // setDisposition sets sig's handler to SIG_DFL or SIG_IGN with a raw
 // rt_sigaction: os/signal cannot do either for signals the runtime owns.
-// The kernel's struct sigaction starts with the handler on every
-// architecture sexton is built for (amd64, arm64, riscv64, ppc64le, s390x);
-// flags, restorer and mask are all zero here.
 func setDisposition(sig unix.Signal, handler uintptr) error {
-	var sa struct {
-		handler  uintptr
-		flags    uint64
-		restorer uintptr
-		mask     uint64
-	}
-	sa.handler = handler
-	_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
+	return rtSigaction(sig, &sigaction{handler: handler}, nil)
+}
+
+// disposition is sig's handler now: sigDFL, sigIGN or an address.
+func disposition(sig unix.Signal) (uintptr, error) {
+	var sa sigaction
+	err := rtSigaction(sig, nil, &sa)
+	return sa.handler, err
+}
+
+// sigaction is the kernel's struct sigaction on every architecture sexton
+// is built for (amd64, arm64, riscv64, ppc64le, s390x): the handler first,
+// then flags, restorer and mask.
+type sigaction struct {
+	handler  uintptr
+	flags    uint64
+	restorer uintptr
+	mask     uint64
+}
+
+// rtSigaction is rt_sigaction(2); a nil act only reads the current one.
+func rtSigaction(sig unix.Signal, act, old *sigaction) error {
+	_, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(act)), uintptr(unsafe.Pointer(old)), 8, 0, 0)
 	if errno != 0 {
 		return &callError{"rt_sigaction(" + strconv.Itoa(int(sig)) + ")", errno}
 	}

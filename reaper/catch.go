@@ -1,0 +1,112 @@
+//go:build amd64 || arm64
+
+package reaper
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// The signal path. os/signal is not used for the signals sexton relays: it
+// costs a round trip to the runtime's signal goroutine per signal at start
+// (about 2 ms for all of them), and it keeps one pending bit per signal,
+// so a burst of real-time signals reaches the command as one. Instead a
+// handler in assembly (catch_$GOARCH.s) writes each signal's number, one
+// byte, to a pipe that the loop reads through the netpoller: nothing
+// merges but what the kernel merges, and setting up is one rt_sigaction
+// per signal. The handler runs on whatever thread the kernel picks, so it
+// calls no Go code and touches no Go state but the three variables below.
+
+// catchPipe is the pipe's write end, non-blocking: when it is full (64 KiB
+// of signals not yet read) a signal is dropped rather than a thread stuck
+// in a handler.
+//
+//lint:ignore U1000 read by catch, in assembly
+var catchPipe int32
+
+// goHandler holds the runtime's handler for the signals that report a
+// fault when the kernel raises them (SIGSEGV, SIGBUS, ...): for those,
+// with a positive si_code, catch jumps there, so a fault in sexton is
+// still the runtime's panic. The same signals sent with kill(2) have an
+// si_code of 0 or less and are relayed.
+var goHandler [65]uintptr
+
+// Defined in catch_$GOARCH.s: the addresses of the handler and, where the
+// kernel needs one (amd64), of the function it returns through.
+func catchAddr() uintptr
+func restorerAddr() uintptr
+
+// faults are the signals the kernel raises for a fault of the thread
+// itself; the runtime turns those into a panic or a crash report.
+var faults = []unix.Signal{unix.SIGILL, unix.SIGTRAP, unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV, unix.SIGSYS}
+
+const (
+	saSiginfo  = 0x4
+	saOnstack  = 0x08000000
+	saRestart  = 0x10000000
+	saRestorer = 0x04000000
+)
+
+// listen starts catching sigs and returns the channel they arrive on, in
+// the order they were delivered, and a stop that gives them back to the
+// runtime.
+func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return nil, nil, &callError{"pipe2", err}
+	}
+	catchPipe = int32(p[1])
+	for _, sig := range faults {
+		if h, err := disposition(sig); err == nil {
+			goHandler[sig] = h
+		}
+	}
+	sa := sigaction{
+		handler:  catchAddr(),
+		flags:    saSiginfo | saOnstack | saRestart,
+		restorer: restorerAddr(),
+		mask:     ^uint64(0), // one signal at a time
+	}
+	if sa.restorer != 0 {
+		sa.flags |= saRestorer
+	}
+	var old [65]sigaction
+	var caught []unix.Signal
+	stop := func() {
+		for _, sig := range caught {
+			_ = rtSigaction(sig, &old[sig], nil)
+		}
+	}
+	for _, sig := range sigs {
+		if err := rtSigaction(sig, &sa, &old[sig]); err != nil {
+			stop()
+			unix.Close(p[0])
+			unix.Close(p[1])
+			return nil, nil, err
+		}
+		caught = append(caught, sig)
+	}
+
+	// The read end goes through the netpoller: no thread waits on it.
+	r := os.NewFile(uintptr(p[0]), "signals")
+	c := make(chan unix.Signal, 256)
+	go func() {
+		var buf [512]byte
+		for {
+			n, err := r.Read(buf[:])
+			if err != nil {
+				return // closed by stop
+			}
+			for _, b := range buf[:n] {
+				c <- unix.Signal(b)
+			}
+		}
+	}()
+	return c, func() {
+		stop()
+		// The write end stays open: a handler may be running on another
+		// thread right now, and the fd must not be reused under it.
+		r.Close()
+	}, nil
+}

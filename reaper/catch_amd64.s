@@ -1,0 +1,43 @@
+#include "textflag.h"
+
+// catch is sexton's signal handler (see catch.go). The kernel calls it as
+// a C function: DI = signal, SI = siginfo, DX = ucontext, on the thread's
+// signal stack, with every signal blocked. It may clobber any register:
+// rt_sigreturn restores them all.
+TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// A fault raised by the kernel (si_code > 0) goes to the runtime.
+	MOVL	8(SI), AX
+	CMPL	AX, $0
+	JLE	relay
+	LEAQ	·goHandler(SB), BX
+	MOVQ	(BX)(DI*8), AX
+	TESTQ	AX, AX
+	JZ	relay
+	JMP	AX
+relay:
+	// write(catchPipe, &sig, 1), the byte in the red zone below SP.
+	MOVB	DI, -8(SP)
+	LEAQ	-8(SP), SI
+	MOVL	·catchPipe(SB), DI
+	MOVL	$1, DX
+	MOVL	$1, AX // SYS_write
+	SYSCALL
+	RET
+
+// restorer returns from the handler; x86-64 needs SA_RESTORER.
+TEXT ·restorer(SB),NOSPLIT|NOFRAME,$0
+	MOVL	$15, AX // SYS_rt_sigreturn
+	SYSCALL
+	INT	$3 // not reached
+
+// func catchAddr() uintptr
+TEXT ·catchAddr(SB),NOSPLIT,$0-8
+	MOVQ	$·catch(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
+
+// func restorerAddr() uintptr
+TEXT ·restorerAddr(SB),NOSPLIT,$0-8
+	MOVQ	$·restorer(SB), AX
+	MOVQ	AX, ret+0(FP)
+	RET
