@@ -116,3 +116,41 @@ func TestPidsExhausted(t *testing.T) {
 	}
 	t.Logf("%d workers started and finished under pids.max=24", done)
 }
+
+// Real-time signals are queued, not merged: each of 1,000 kills of three
+// real-time signals to PID 1, sent as fast as kill(2) goes, reaches the
+// command, no more and no fewer. (os/signal, which sexton used before,
+// passed 6 of 1,000 kills of signal 39.)
+func TestRealtimeSignalsCounted(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e env) {
+		p := e.start(t, runOpts{}, "/sexton", "--", "/fixture", "trap")
+		p.out.expectPrefix(t, "main ready")
+		init := p.initPID()
+		kinds := []syscall.Signal{35, 40, 64}
+		const each = 1000
+		for range each {
+			for _, k := range kinds {
+				if err := syscall.Kill(init, k); err != nil {
+					t.Fatalf("kill(%d, %d): %v", init, k, err)
+				}
+			}
+		}
+		got := map[string]int{}
+		for range each * len(kinds) {
+			got[p.out.expectPrefix(t, "main sig ")]++
+		}
+		for _, line := range p.ping("counted") {
+			got[line]++ // anything past the count is one too many
+		}
+		for _, k := range kinds {
+			if n := got["main sig "+strconv.Itoa(int(k))]; n != each {
+				t.Errorf("signal %d: the command got it %d times; sent %d", k, n, each)
+			}
+		}
+		if len(got) != len(kinds) {
+			t.Errorf("the command got %v; want only signals %v", got, kinds)
+		}
+		p.send("exit 0")
+		p.finish(0)
+	})
+}
