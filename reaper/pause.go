@@ -1,10 +1,6 @@
 package reaper
 
 import (
-	"os"
-	"os/signal"
-	"syscall"
-
 	"golang.org/x/sys/unix"
 
 	"sexton/forward"
@@ -15,16 +11,15 @@ import (
 // us, and return 0 on SIGTERM or SIGINT. Every other signal is ignored.
 //
 // With no child of its own there may be nothing to wait for, and a wait4
-// would return ECHILD at once, so here SIGCHLD wakes the loop (through
-// os/signal), and each wake-up reaps all that has exited. Throughput does
+// would return ECHILD at once, so here SIGCHLD wakes the loop (caught like
+// every other signal), and each wake-up reaps all that has exited. Throughput does
 // not matter in this mode; the reap path of Run does not use this.
 func pause(logf func(string, ...any)) (int, error) {
-	sigs := make(chan os.Signal, 64)
-	all := []os.Signal{unix.SIGCHLD}
-	for _, sig := range forward.Relayed() {
-		all = append(all, sig)
+	sigs, stop, err := listen(append(listened(), unix.SIGCHLD))
+	if err != nil {
+		return 0, err
 	}
-	signal.Notify(sigs, all...)
+	defer stop()
 	_ = unix.Chdir("/")
 	ignoreReserved() // no child to inherit them: at once
 
@@ -32,11 +27,11 @@ func pause(logf func(string, ...any)) (int, error) {
 		logf("pausing: reaping orphans until SIGTERM or SIGINT")
 	}
 	reaped := 0
-	for s := range sigs {
-		switch s.(syscall.Signal) {
+	for sig := range sigs {
+		switch sig {
 		case unix.SIGTERM, unix.SIGINT:
 			if logf != nil {
-				logf("%s: exiting", forward.Name(s.(syscall.Signal)))
+				logf("%s: exiting", forward.Name(sig))
 			}
 			return 0, nil
 		case unix.SIGCHLD:
