@@ -182,7 +182,10 @@ func str(a any) string {
 		return strconv.FormatInt(v, 10)
 	case error:
 		return v.Error()
-	case interface{ String() string }:
+	case time.Duration:
+		// Not any Stringer: that would keep every String method of
+		// every type the program boxes, time.Time's formatting and
+		// time-zone loading among them.
 		return v.String()
 	}
 	return "?"
@@ -558,8 +561,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	case o.verbose >= 2:
 		cfg.Logf = func(format string, args ...any) {
-			t := strconv.FormatFloat(time.Since(start).Seconds(), 'f', 6, 64)
-			io.WriteString(stderr, "sexton: "+t+"s "+sprintf(format, args...)+"\n")
+			us := time.Since(start).Microseconds()
+			frac := strconv.FormatInt(1e6+us%1e6, 10)[1:] // six digits
+			t := strconv.FormatInt(us/1e6, 10) + "." + frac + "s "
+			io.WriteString(stderr, "sexton: "+t+sprintf(format, args...)+"\n")
 		}
 	}
 	code, err := reaper.Run(cfg)

@@ -229,12 +229,10 @@ func ignoreReserved() {
 // and sexton open is close-on-exec, so it stays. Without /proc, nothing is
 // closed.
 func closeInherited() {
-	d, err := os.Open("/proc/self/fd")
+	names, err := readDir("/proc/self/fd")
 	if err != nil {
 		return
 	}
-	names, _ := d.Readdirnames(-1)
-	d.Close() // its own fd is close-on-exec, and now closed
 	for _, name := range names {
 		fd, err := strconv.Atoi(name)
 		if err != nil || fd < 3 {
@@ -322,7 +320,7 @@ func (l *loop) start(path string) error {
 // the first, and empty entries. /proc/self/environ still holds the block
 // the kernel gave us; without /proc, syscall.Environ is the best we have.
 func environ() []string {
-	b, err := os.ReadFile("/proc/self/environ")
+	b, err := readFile("/proc/self/environ")
 	if err != nil {
 		return syscall.Environ()
 	}

@@ -67,12 +67,10 @@ func haveChildren() bool {
 // descendants lists every process whose chain of parents leads to root,
 // read from /proc/*/stat. A process that exits while we read is skipped.
 func descendants(root int) []int {
-	d, err := os.Open("/proc")
+	names, err := readDir("/proc")
 	if err != nil {
 		return nil
 	}
-	names, _ := d.Readdirnames(-1)
-	d.Close()
 	kids := map[int][]int{} // parent -> children
 	for _, name := range names {
 		pid, err := strconv.Atoi(name)
@@ -97,7 +95,7 @@ func descendants(root int) []int {
 // parentOf reads the parent pid from /proc/pid/stat: the fourth field,
 // counted after the command name, which may hold spaces and parentheses.
 func parentOf(pid int) (int, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := readFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, false
 	}
