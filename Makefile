@@ -73,10 +73,12 @@ fuzz:
 # namespace (as root, ~1-2 minutes): one markdown table on stdout, progress on
 # stderr (BENCHMARKS.md explains the columns). Installs the peers if missing.
 BENCH_PEERS := tini dumb-init catatonit
+# Extra flags for the bench, e.g. -variant old=/tmp/sexton-old to compare two builds in one run.
+BENCH_FLAGS ?=
 bench: build fixture
 	@missing=; for p in $(BENCH_PEERS); do [ -x /usr/bin/$$p ] || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then apt-get update && apt-get install -y $$missing; fi
-	$(GO) run ./test/bench -sexton ./$(BIN) -fixture $(FIXTURE)
+	$(GO) run ./test/bench -sexton ./$(BIN) -fixture $(FIXTURE) $(BENCH_FLAGS)
 
 # The full-size reliability run: a million orphans, then the signal storm,
 # each test printing what it did (orphans reaped, signals received, VmRSS).

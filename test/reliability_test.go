@@ -3,6 +3,7 @@ package test
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,4 +154,73 @@ func TestRealtimeSignalsCounted(t *testing.T) {
 		p.send("exit 0")
 		p.finish(0)
 	})
+}
+
+// When fork fails (EAGAIN: the process table, here the user's RLIMIT_NPROC,
+// is full) sexton says so in one line and exits 125, and nothing is left.
+// The limit is counted in tasks, the Go runtime's own threads included, so
+// the test sweeps it: below sexton's thread count the runtime itself
+// cannot start (its own error, exit 2); at it, the fork of the command
+// fails; above it the command runs. Every limit must give one of the
+// three, and some limit the second.
+func TestForkFailure(t *testing.T) {
+	needRoot(t)
+	for _, tool := range []string{"setpriv", "prlimit"} {
+		_, err := exec.LookPath(tool)
+		need(t, tool+" (util-linux)", err == nil)
+	}
+	// An executable copy a user without rights to tmpRoot can run.
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exe := filepath.Join(dir, "sexton")
+	if err := copyFile(bin, exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const uid = "54321" // a user with no other process to count
+	saw125 := false
+	for limit := 1; limit <= 16; limit++ {
+		cmd := exec.Command("setpriv", "--reuid", uid, "--regid", uid, "--clear-groups",
+			"prlimit", "--nproc="+strconv.Itoa(limit), exe, "--", "/bin/true")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		done := make(chan error, 1)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { done <- cmd.Wait() }()
+		var err error
+		select {
+		case err = <-done:
+		case <-time.After(timeout):
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("limit %d: still running after %v", limit, timeout)
+		}
+		code, msg := codeOf(cmd.ProcessState, err), stderr.String()
+		switch {
+		case code == 0 && msg == "":
+			t.Logf("limit %d: the command ran", limit)
+		case code == 125 && strings.Count(msg, "\n") == 1 &&
+			strings.HasPrefix(msg, "sexton: cannot start /bin/true: resource temporarily unavailable"):
+			t.Logf("limit %d: %s", limit, strings.TrimSpace(msg))
+			saw125 = true
+		case code == 2 && strings.Contains(msg, "runtime: failed to create new OS thread"):
+			t.Logf("limit %d: the Go runtime could not start its threads", limit)
+		default:
+			t.Errorf("limit %d: exit %d, stderr %q; want 0, 125 with one line, or the runtime's own failure", limit, code, msg)
+		}
+		if out, _ := exec.Command("pgrep", "-u", uid).Output(); len(out) != 0 {
+			t.Fatalf("limit %d: processes of uid %s left: %s", limit, uid, out)
+		}
+		if code == 0 {
+			break
+		}
+	}
+	if !saw125 {
+		t.Error("no limit made the fork of the command fail with exit 125")
+	}
 }

@@ -46,7 +46,30 @@ var (
 	flagSettle    = flag.Duration("settle", time.Second, "pause after the last burst run before the idle window")
 	flagSigIters  = flag.Int("sig-iters", 300, "signal round trips per init and round")
 	flagTimeout   = flag.Duration("timeout", 170*time.Second, "give up (and kill everything) after this long")
+	flagVariants  variants
 )
+
+func init() {
+	flag.Var(&flagVariants, "variant", "NAME=PATH: another sexton build to measure in the same run, for a before/after comparison (repeatable)")
+}
+
+// variants are extra sexton builds given with -variant NAME=PATH.
+type variants []initSpec
+
+func (v *variants) String() string { return fmt.Sprint(len(*v), " variants") }
+
+func (v *variants) Set(s string) error {
+	name, path, ok := strings.Cut(s, "=")
+	if !ok || name == "" || path == "" {
+		return fmt.Errorf("want NAME=PATH, got %q", s)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	*v = append(*v, initSpec{name, abs, []string{abs, "--"}})
+	return nil
+}
 
 // An init under test; argv is what goes before the fixture's path.
 type initSpec struct {
@@ -539,7 +562,11 @@ func main() {
 	if err != nil {
 		fatalf("%v", err)
 	}
-	for _, b := range []string{fixture, sexton, *flagTini, *flagDumbInit, *flagCatatonit} {
+	bins := []string{fixture, sexton, *flagTini, *flagDumbInit, *flagCatatonit}
+	for _, v := range flagVariants {
+		bins = append(bins, v.bin)
+	}
+	for _, b := range bins {
 		if _, err := os.Stat(b); err != nil {
 			fatalf("%v", err)
 		}
@@ -551,6 +578,7 @@ func main() {
 		{"catatonit", *flagCatatonit, []string{*flagCatatonit, "--"}},
 		{"sexton", sexton, []string{sexton, "--"}},
 	}
+	inits = append(inits, flagVariants...)
 	res := map[string]*results{"none": {}}
 	for _, in := range inits {
 		res[in.name] = &results{}
