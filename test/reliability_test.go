@@ -68,7 +68,7 @@ func TestDeathByEverySignal(t *testing.T) {
 
 // sexton needs no root and no capability: as uid 1000 in a runc container
 // (no capabilities at all, as every container here), it relays, reaps,
-// times out and reports exit codes.
+// times out, reports exit codes and passes on every real-time signal.
 func TestUnprivileged(t *testing.T) {
 	needRunc(t)
 	o := runOpts{uid: 1000}
@@ -92,6 +92,8 @@ func TestUnprivileged(t *testing.T) {
 
 	p = startRunc(t, o, "/sexton", "-t", "0.3", "-k", "0.3", "--", "/fixture", "trap")
 	p.finish(124)
+
+	realtimeCounted(t, startRunc(t, o, "/sexton", "--", "/fixture", "trap"))
 }
 
 // The process table is full (a pids limit, which counts threads too): the
@@ -121,39 +123,44 @@ func TestPidsExhausted(t *testing.T) {
 // Real-time signals are queued, not merged: each of 1,000 kills of three
 // real-time signals to PID 1, sent as fast as kill(2) goes, reaches the
 // command, no more and no fewer. (os/signal, which sexton used before,
-// passed 6 of 1,000 kills of signal 39.)
+// passed 6 of 1,000 kills of signal 39.) TestUnprivileged runs the same as
+// uid 1000.
 func TestRealtimeSignalsCounted(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e env) {
-		p := e.start(t, runOpts{}, "/sexton", "--", "/fixture", "trap")
-		p.out.expectPrefix(t, "main ready")
-		init := p.initPID()
-		kinds := []syscall.Signal{35, 40, 64}
-		const each = 1000
-		for range each {
-			for _, k := range kinds {
-				if err := syscall.Kill(init, k); err != nil {
-					t.Fatalf("kill(%d, %d): %v", init, k, err)
-				}
-			}
-		}
-		got := map[string]int{}
-		for range each * len(kinds) {
-			got[p.out.expectPrefix(t, "main sig ")]++
-		}
-		for _, line := range p.ping("counted") {
-			got[line]++ // anything past the count is one too many
-		}
-		for _, k := range kinds {
-			if n := got["main sig "+strconv.Itoa(int(k))]; n != each {
-				t.Errorf("signal %d: the command got it %d times; sent %d", k, n, each)
-			}
-		}
-		if len(got) != len(kinds) {
-			t.Errorf("the command got %v; want only signals %v", got, kinds)
-		}
-		p.send("exit 0")
-		p.finish(0)
+		realtimeCounted(t, e.start(t, runOpts{}, "/sexton", "--", "/fixture", "trap"))
 	})
+}
+
+func realtimeCounted(t *testing.T, p *proc) {
+	t.Helper()
+	p.out.expectPrefix(t, "main ready")
+	init := p.initPID()
+	kinds := []syscall.Signal{35, 40, 64}
+	const each = 1000
+	for range each {
+		for _, k := range kinds {
+			if err := syscall.Kill(init, k); err != nil {
+				t.Fatalf("kill(%d, %d): %v", init, k, err)
+			}
+		}
+	}
+	got := map[string]int{}
+	for range each * len(kinds) {
+		got[p.out.expectPrefix(t, "main sig ")]++
+	}
+	for _, line := range p.ping("counted") {
+		got[line]++ // anything past the count is one too many
+	}
+	for _, k := range kinds {
+		if n := got["main sig "+strconv.Itoa(int(k))]; n != each {
+			t.Errorf("signal %d: the command got it %d times; sent %d", k, n, each)
+		}
+	}
+	if len(got) != len(kinds) {
+		t.Errorf("the command got %v; want only signals %v", got, kinds)
+	}
+	p.send("exit 0")
+	p.finish(0)
 }
 
 // When fork fails (EAGAIN: the process table, here the user's RLIMIT_NPROC,

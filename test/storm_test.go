@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // floodOrphans is how many orphans TestOrphanFlood makes: 100,000 by
@@ -93,8 +95,8 @@ func TestOrphanFlood(t *testing.T) {
 // A storm of 100,000 signals of six kinds to PID 1 while 20,000 orphans are
 // being made and reaped: sexton neither crashes nor stalls, the command
 // gets every kind (standard signals merge while pending, as the kernel
-// merges them), and a final TERM still reaches it and it exits as it
-// chooses. The workload blocks the storm's signals from its start, so the
+// merges them) and the real-time one as many times as it was sent, and a
+// final TERM still reaches it and it exits as it chooses. The workload blocks the storm's signals from its start, so the
 // ones that arrive while it makes orphans wait for it.
 func TestSignalStorm(t *testing.T) {
 	needRoot(t)
@@ -103,13 +105,32 @@ func TestSignalStorm(t *testing.T) {
 	for _, k := range kinds {
 		list = append(list, strconv.Itoa(int(k)))
 	}
+	// The real-time signals wait, queued, at the command, and count
+	// against root's RLIMIT_SIGPENDING: make sure they all fit.
+	const storm = 100000
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_SIGPENDING, &lim); err != nil {
+		t.Fatal(err)
+	}
+	if need := uint64(2 * storm / len(kinds)); lim.Cur < need {
+		old := lim
+		lim.Cur = min(max(need, lim.Cur), lim.Max)
+		if lim.Cur < need {
+			t.Fatalf("RLIMIT_SIGPENDING is %d (hard %d); the storm needs %d: raise it (ulimit -i)", old.Cur, old.Max, need)
+		}
+		if err := unix.Setrlimit(unix.RLIMIT_SIGPENDING, &lim); err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Setrlimit(unix.RLIMIT_SIGPENDING, &old)
+	}
 	p := startUnshare(t, runOpts{}, "/sexton", "--", "/fixture", "exec-with", "--block", strings.Join(list, ","), "--",
 		"/fixture", "orphans", "20000", "100", "--wait")
 	p.out.expectPrefix(t, "main orphans waiting")
 	init := p.initPID()
 	p.send("go")
-	const storm = 100000
+	sent := map[syscall.Signal]int{}
 	for i := range storm {
+		sent[kinds[i%len(kinds)]]++
 		if err := syscall.Kill(init, kinds[i%len(kinds)]); err != nil {
 			t.Fatalf("signal %d of the storm: %v (sexton gone?)", i, err)
 		}
@@ -124,11 +145,15 @@ func TestSignalStorm(t *testing.T) {
 		got[line]++
 	}
 	for _, k := range kinds {
-		if got[fmt.Sprintf("main sig %d", k)] == 0 {
+		n := got[fmt.Sprintf("main sig %d", k)]
+		switch {
+		case n == 0:
 			t.Errorf("the command never got signal %d of the storm; got %v", k, got)
+		case k >= 32 && n != sent[k]:
+			t.Errorf("the command got real-time signal %d %d times; sent %d", k, n, sent[k])
 		}
 	}
-	t.Logf("storm of %d signals: the command got %v (merged while pending)", storm, got)
+	t.Logf("storm of %d signals: sent %v; the command got %v (standard signals merged while pending, real-time ones queued)", storm, sent, got)
 	p.signal(syscall.SIGTERM)
 	p.out.expectPrefix(t, "main sig 15")
 	p.send("exit 7")
