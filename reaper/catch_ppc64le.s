@@ -1,0 +1,41 @@
+#include "textflag.h"
+
+// catch is sexton's signal handler (see catch.go). The kernel calls it as
+// a C function: R3 = signal, R4 = siginfo, R5 = ucontext, LR = the vDSO's
+// rt_sigreturn, on the thread's signal stack, with every signal blocked.
+// It may clobber any register: rt_sigreturn restores them all. sexton is
+// not built as shared code, so globals need no TOC pointer (R2).
+TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// A fault raised by the kernel (si_code > 0) goes to the runtime.
+	MOVW	8(R4), R7
+	CMP	R7, $0
+	BLE	relay
+	MOVD	$·goHandler(SB), R6
+	SLD	$3, R3, R8
+	MOVD	(R6)(R8), R12
+	CMP	R12, $0
+	BEQ	relay
+	MOVD	R12, CTR
+	BR	(CTR)
+relay:
+	// write(catchPipe, &sig, 1), the byte below the stack pointer (the
+	// ELFv2 ABI leaves 288 bytes there to a leaf function).
+	MOVB	R3, -8(R1)
+	ADD	$-8, R1, R4
+	MOVW	·catchPipe(SB), R3
+	MOVD	$1, R5
+	MOVD	$4, R0 // SYS_write
+	SYSCALL
+	RET
+
+// func catchAddr() uintptr
+TEXT ·catchAddr(SB),NOSPLIT,$0-8
+	MOVD	$·catch(SB), R3
+	MOVD	R3, ret+0(FP)
+	RET
+
+// func restorerAddr() uintptr: none, the kernel uses the vDSO's.
+TEXT ·restorerAddr(SB),NOSPLIT,$0-8
+	MOVD	$0, R3
+	MOVD	R3, ret+0(FP)
+	RET

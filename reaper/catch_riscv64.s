@@ -1,0 +1,38 @@
+#include "textflag.h"
+
+// catch is sexton's signal handler (see catch.go). The kernel calls it as
+// a C function: A0 = signal, A1 = siginfo, A2 = ucontext, RA = the vDSO's
+// rt_sigreturn, on the thread's signal stack, with every signal blocked.
+// It may clobber any register: rt_sigreturn restores them all.
+TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// A fault raised by the kernel (si_code > 0) goes to the runtime.
+	MOVW	8(A1), T0
+	BLEZ	T0, relay
+	MOV	$·goHandler(SB), T1
+	SLL	$3, A0, T2
+	ADD	T2, T1, T1
+	MOV	(T1), T1
+	BEQZ	T1, relay
+	JMP	(T1)
+relay:
+	// write(catchPipe, &sig, 1), the byte in a 16-byte slot below SP.
+	ADD	$-16, X2
+	MOVB	A0, 0(X2)
+	MOV	X2, A1
+	MOVW	·catchPipe(SB), A0
+	MOV	$1, A2
+	MOV	$64, A7 // SYS_write
+	ECALL
+	ADD	$16, X2
+	RET
+
+// func catchAddr() uintptr
+TEXT ·catchAddr(SB),NOSPLIT,$0-8
+	MOV	$·catch(SB), T0
+	MOV	T0, ret+0(FP)
+	RET
+
+// func restorerAddr() uintptr: none, the kernel uses the vDSO's.
+TEXT ·restorerAddr(SB),NOSPLIT,$0-8
+	MOV	ZERO, ret+0(FP)
+	RET

@@ -1,0 +1,37 @@
+#include "textflag.h"
+
+// catch is sexton's signal handler (see catch.go). The kernel calls it as
+// a C function: R2 = signal, R3 = siginfo, R4 = ucontext, R14 = the way
+// back (rt_sigreturn), on the thread's signal stack, with every signal
+// blocked. It may clobber any register: rt_sigreturn restores them all.
+TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// A fault raised by the kernel (si_code > 0) goes to the runtime.
+	MOVW	8(R3), R7
+	CMPBLE	R7, $0, relay
+	MOVD	$·goHandler(SB), R5
+	SLD	$3, R2, R6
+	MOVD	(R5)(R6*1), R5
+	CMPBEQ	R5, $0, relay
+	BR	(R5)
+relay:
+	// write(catchPipe, &sig, 1), the byte in a 16-byte slot below SP.
+	SUB	$16, R15
+	MOVB	R2, 0(R15)
+	MOVD	R15, R3
+	MOVW	·catchPipe(SB), R2
+	MOVD	$1, R4
+	MOVD	$4, R1 // SYS_write
+	SYSCALL
+	ADD	$16, R15
+	RET
+
+// func catchAddr() uintptr
+TEXT ·catchAddr(SB),NOSPLIT,$0-8
+	MOVD	$·catch(SB), R1
+	MOVD	R1, ret+0(FP)
+	RET
+
+// func restorerAddr() uintptr: none, the kernel provides the way back.
+TEXT ·restorerAddr(SB),NOSPLIT,$0-8
+	MOVD	$0, ret+0(FP)
+	RET
