@@ -94,8 +94,8 @@ Exit status:
   126  COMMAND was found but cannot be executed
   127  COMMAND was not found
 
-Not relayed: KILL and STOP (uncatchable), CHLD (sexton's own), and PROF, 32,
-33, 34 (the Go runtime keeps them).
+Not relayed: KILL and STOP (uncatchable), CHLD (sexton's own), and 32 and 33
+(glibc's own; 33 is also the Go runtime's).
 `
 
 // options is what the command line says, before it becomes a Config.

@@ -6,15 +6,18 @@
 // except:
 //   - SIGKILL and SIGSTOP, which no process can catch;
 //   - SIGCHLD, which tells sexton about its own children;
-//   - SIGPROF, 32, 33 and 34 (glibc's SIGRTMIN), which the Go runtime keeps
-//     for itself: a pure-Go program cannot receive them at all.
+//   - 32 and 33, glibc's SIGCANCEL and SIGSETXID, which no glibc program
+//     can catch either (33 is also the Go runtime's own).
+//
+// SIGPROF and 34 (glibc's SIGRTMIN) are relayed on the architectures where
+// sexton has its own signal handler (all it ships for); elsewhere it falls
+// back to os/signal, which never delivers them.
 //
 // SIGURG is relayed only when nobody but a sender can have raised it: the Go
 // runtime sends itself SIGURG to preempt goroutines unless the binary is
 // linked with asyncpreemptoff=1 (the reaper package checks, and drops
-// SIGURG otherwise). Signals pending together merge, as in the kernel; for
-// real-time signals that means a burst arrives fewer times than it was
-// sent, since os/signal keeps one pending bit per signal.
+// SIGURG otherwise). A standard signal sent again while pending merges, as
+// in the kernel; real-time signals are queued and relayed one by one.
 //
 // A [Table] maps each relayed signal to the one the command gets, or to
 // nothing (the signal is dropped).
@@ -132,8 +135,10 @@ func Relayable(sig unix.Signal) (ok bool, why string) {
 		return false, "cannot be caught by any process"
 	case sig == unix.SIGCHLD:
 		return false, "is how sexton learns of its children's exits"
-	case sig == unix.SIGPROF || (sig >= 32 && sig <= 34):
-		return false, "is reserved by the Go runtime and never reaches sexton"
+	case sig == 32 || sig == 33:
+		return false, "is reserved by glibc (and 33 by the Go runtime)"
+	case !nativeHandler && (sig == unix.SIGPROF || sig == 34):
+		return false, "is reserved by the Go runtime and never reaches sexton on this architecture"
 	}
 	return true, ""
 }

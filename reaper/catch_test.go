@@ -1,3 +1,5 @@
+//go:build amd64 || arm64 || riscv64 || ppc64le || s390x
+
 package reaper
 
 import (

@@ -12,8 +12,10 @@
 // Run changes the calling process, which is meant to be an init: it
 // becomes a child subreaper when it is not PID 1, moves to "/", sets
 // SIGCHLD to SIG_DFL behind the Go runtime (so a later signal.Notify of
-// SIGCHLD would undo it and cost a wake-up per exit) and ignores signals 32
-// and 34. It listens to every relayable signal only while it runs.
+// SIGCHLD would undo it and cost a wake-up per exit) and ignores signal 32.
+// While it runs, its own handler (catch.go) takes every relayable
+// signal from the runtime, and gives them back when it returns: a
+// signal.Notify for one of them in the meantime would take it away again.
 package reaper
 
 import (
@@ -216,12 +218,15 @@ func afterStart() {
 	ignoreReserved()
 }
 
-// ignoreReserved sets 32 and 34 to SIG_IGN. The runtime leaves them at
-// SIG_DFL, which terminates, and no Go program can catch them: a stray
-// kill -34 would end sexton (as PID 1 the kernel drops them anyway).
+// ignoreReserved sets 32, and 34 where sexton does not catch it, to
+// SIG_IGN. The runtime leaves them at SIG_DFL, which terminates, and
+// os/signal cannot catch them: a stray kill -32 would end sexton (as PID 1
+// the kernel drops them anyway).
 func ignoreReserved() {
 	_ = setDisposition(32, sigIGN)
-	_ = setDisposition(34, sigIGN)
+	if ok, _ := forward.Relayable(34); !ok {
+		_ = setDisposition(34, sigIGN)
+	}
 }
 
 // closeInherited closes every fd >= 3 without close-on-exec: those are the

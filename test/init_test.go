@@ -26,14 +26,15 @@ func TestExitCodes(t *testing.T) {
 }
 
 // relayable is every signal sexton relays: 1..64 but KILL and STOP
-// (uncatchable), CHLD (sexton's own), PROF, 32, 33 and 34 (kept by the Go
-// runtime). URG is among them: the release build turns off the runtime's
+// (uncatchable), CHLD (sexton's own), 32 and 33 (glibc's, and 33 the Go
+// runtime's). PROF and 34 (glibc's SIGRTMIN) are among them: sexton's own
+// handler catches them, where os/signal never delivered them. URG is too: the release build turns off the runtime's
 // own SIGURGs, so a sent one is relayed.
 func relayable() []syscall.Signal {
 	var sigs []syscall.Signal
 	for s := syscall.Signal(1); s <= 64; s++ {
 		switch s {
-		case syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGCHLD, syscall.SIGPROF, 32, 33, 34:
+		case syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGCHLD, 32, 33:
 			continue
 		}
 		sigs = append(sigs, s)
