@@ -463,6 +463,82 @@ func lookupShort(c rune) *flagSpec {
 	return nil
 }
 
+// decimal reads a decimal number such as 90, 0.5, .5 or 1e3, with an
+// optional sign, as strconv.ParseFloat reads it (but for hexadecimal, inf
+// and nan, which no duration needs). Not ParseFloat itself: its tables are
+// 20 KiB of an init that stays resident. Twenty significant digits are
+// kept; beyond that they only scale the number, which a duration in
+// nanoseconds cannot tell apart.
+func decimal(s string) (float64, bool) {
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	var mant uint64
+	sig, exp, digits := 0, 0, 0
+	i, dot := 0, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.' && !dot:
+			dot = true
+			continue
+		case c < '0' || c > '9':
+		default:
+			digits++
+			if sig < 19 {
+				if mant != 0 || c != '0' {
+					sig++
+				}
+				mant = mant*10 + uint64(c-'0')
+				if dot {
+					exp--
+				}
+			} else if !dot {
+				exp++
+			}
+			continue
+		}
+		break
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			eneg, i = s[i] == '-', i+1
+		}
+		e, n := 0, 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i, n = i+1, n+1 {
+			if e < 10000 {
+				e = e*10 + int(s[i]-'0')
+			}
+		}
+		if n == 0 {
+			return 0, false
+		}
+		if eneg {
+			e = -e
+		}
+		exp += e
+	}
+	if i != len(s) {
+		return 0, false
+	}
+	f := float64(mant)
+	if exp < 0 {
+		f /= math.Pow10(-exp)
+	} else {
+		f *= math.Pow10(exp)
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
 // suffixes are coreutils timeout's units.
 var suffixes = map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}
 
@@ -478,12 +554,12 @@ func parseDuration(name, s string) (time.Duration, error) {
 		// A number before a coreutils suffix; anything else ("500ms",
 		// "2h30m") is left to time.ParseDuration.
 		if u, ok := suffixes[s[n-1]]; ok {
-			if _, err := strconv.ParseFloat(s[:n-1], 64); err == nil {
+			if _, ok := decimal(s[:n-1]); ok {
 				num, unit = s[:n-1], u
 			}
 		}
 	}
-	if f, err := strconv.ParseFloat(num, 64); err == nil {
+	if f, ok := decimal(num); ok {
 		switch {
 		case math.IsNaN(f) || math.IsInf(f, 0):
 			return 0, bad("")

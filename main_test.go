@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -222,7 +225,7 @@ func TestParseArgsEnv(t *testing.T) {
 }
 
 func FuzzParseDuration(f *testing.F) {
-	for _, s := range []string{"90", "1.5s", "2h30m", "2d", "-1", "1e400", "0x10"} {
+	for _, s := range []string{"90", "1.5s", "2h30m", "2d", "-1", "1e400", "0x10", ".5e-3", "00012.50"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -230,7 +233,43 @@ func FuzzParseDuration(f *testing.F) {
 		if err == nil && d < 0 {
 			t.Errorf("parseDuration(%q) = %v without error", s, d)
 		}
+		checkDecimal(t, s)
 	})
+}
+
+// decimal must agree with strconv.ParseFloat on every decimal number (it
+// leaves out hexadecimal, inf, nan and underscores, which ParseFloat takes).
+func checkDecimal(t *testing.T, s string) {
+	t.Helper()
+	got, ok := decimal(s)
+	want, err := strconv.ParseFloat(s, 64)
+	if strings.ContainsAny(s, "xXnN_iIpP") {
+		if ok && err != nil {
+			t.Errorf("decimal(%q) = %v, true; ParseFloat refuses it: %v", s, got, err)
+		}
+		return
+	}
+	var numErr *strconv.NumError
+	if errors.As(err, &numErr) && numErr.Err == strconv.ErrRange {
+		err = nil // out of range: ParseFloat gives ±Inf or 0, as decimal does
+	}
+	switch {
+	case ok != (err == nil):
+		t.Errorf("decimal(%q) = %v, %v; ParseFloat = %v, %v", s, got, ok, want, err)
+	case ok && got != want && math.Abs(got-want) > 1e-15*math.Abs(want):
+		t.Errorf("decimal(%q) = %v; ParseFloat = %v", s, got, want)
+	}
+}
+
+func TestDecimal(t *testing.T) {
+	for _, s := range []string{
+		"0", "90", "0.5", ".5", "5.", "1e3", "1E3", "2.5e-3", "+7", "-1", "-0.25",
+		"000123.4500", "0.000000001", "123456789012345678901234567890", "1e30", "1e400", "1e-400",
+		"", ".", "e3", "1e", "1e+", "1.2.3", "--1", "1 ", " 1", "0x10", "inf", "NaN", "1_000",
+		"12345678901234567890.123456789", "0.1234567890123456789012345",
+	} {
+		checkDecimal(t, s)
+	}
 }
 
 func TestSprintf(t *testing.T) {

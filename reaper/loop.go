@@ -41,11 +41,11 @@ func (l *loop) log(format string, args ...any) {
 // returns the exit code. It is one select over every event: signals, the
 // command's exit, the end of the last child, and three timers.
 func (l *loop) run() int {
-	var deadline, kill, held <-chan time.Time // nil: not armed
+	var deadline, kill, held <-chan struct{} // nil: not armed
 	if l.cfg.Timeout > 0 {
-		t := time.NewTimer(l.cfg.Timeout)
-		defer t.Stop()
-		deadline = t.C
+		var stop func() bool
+		deadline, stop = after(l.cfg.Timeout)
+		defer stop()
 	}
 	var (
 		timedOut  bool
@@ -80,7 +80,7 @@ func (l *loop) run() int {
 				l.log("relayed %s to every process left", forward.Name(out))
 			case out == unix.SIGTERM && l.cfg.StopDelay > 0 && !heldOnce:
 				heldOnce = true
-				held = time.After(l.cfg.StopDelay)
+				held, _ = after(l.cfg.StopDelay)
 				l.log("holding %s for %v (--stop-delay)", forward.Name(sig), l.cfg.StopDelay)
 			case out == unix.SIGTERM && held != nil:
 				held = nil
@@ -108,7 +108,7 @@ func (l *loop) run() int {
 				l.log("timed out after %v: sending %s to the command", l.cfg.Timeout, forward.Name(sig))
 				l.terminate(sig)
 			}
-			kill = time.After(l.cfg.KillAfter)
+			kill, _ = after(l.cfg.KillAfter)
 		case <-kill:
 			kill = nil
 			l.log("still running %v after %s: sending SIGKILL to every process", l.cfg.KillAfter, forward.Name(l.cfg.TimeoutSignal))
@@ -161,22 +161,24 @@ func (l *loop) shutdown() {
 		return
 	}
 	l.log("command gone: sent %s to every process left", forward.Name(first))
-	grace := time.NewTimer(l.cfg.KillAfter)
-	defer grace.Stop()
+	grace, stop := after(l.cfg.KillAfter)
+	defer stop()
 	for {
 		select {
 		case <-l.gone:
 			return
 		case <-l.sigs:
 			// Everything left is being shut down already.
-		case <-grace.C:
+		case <-grace:
 			l.log("processes still running %v after SIGTERM: sending SIGKILL", l.cfg.KillAfter)
 			l.signalRest(unix.SIGKILL, false)
 			// SIGKILL cannot be ignored; only a process stuck in the
 			// kernel (D state) outlives it, so bound that wait too.
+			last, stop := after(max(l.cfg.KillAfter, time.Second))
+			defer stop()
 			select {
 			case <-l.gone:
-			case <-time.After(max(l.cfg.KillAfter, time.Second)):
+			case <-last:
 				l.log("processes survived SIGKILL; exiting anyway")
 			}
 			return
@@ -278,4 +280,14 @@ func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, l
 			logf("reaped orphan #%d: pid %d %s", reaped, pid, describe(ws))
 		}
 	}
+}
+
+// after is time.After as a channel of struct{}, and a stop for the timer.
+// Not time.After itself: it puts a chan time.Time in an interface, and that
+// keeps time.Time's formatting and time-zone loading in the binary (about
+// 35 KiB, all of it resident for the container's life).
+func after(d time.Duration) (<-chan struct{}, func() bool) {
+	c := make(chan struct{}, 1)
+	t := time.AfterFunc(d, func() { c <- struct{}{} })
+	return c, t.Stop
 }
