@@ -220,6 +220,13 @@ func (l *lines) poke() {
 // none comes within the timeout. Lines it passes over are consumed.
 func (l *lines) expect(t *testing.T, what string, match func(string) bool) string {
 	t.Helper()
+	return l.expectWithin(t, timeout, what, match)
+}
+
+// expectWithin is expect with its own bound, for waits that scale with the
+// work (a soak run's million orphans).
+func (l *lines) expectWithin(t *testing.T, timeout time.Duration, what string, match func(string) bool) string {
+	t.Helper()
 	deadline := time.After(timeout)
 	for {
 		l.mu.Lock()
