@@ -109,3 +109,19 @@ func TestListenStopRestores(t *testing.T) {
 		}
 	}
 }
+
+// The signal path inside sexton: a kill(2) of the process, the handler's
+// write to the pipe, the netpoller's wake-up, the reader goroutine and the
+// channel to the loop.
+func BenchmarkListenRoundTrip(b *testing.B) {
+	c, stop, err := listen([]unix.Signal{unix.SIGUSR1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stop()
+	pid := unix.Getpid()
+	for b.Loop() {
+		unix.Kill(pid, unix.SIGUSR1)
+		<-c
+	}
+}
