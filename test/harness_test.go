@@ -636,9 +636,18 @@ func pidNS(t *testing.T, pid int) string {
 // ns, with their states.
 func namespaceProcs(t *testing.T, ns string) map[int]string {
 	t.Helper()
-	ents, err := os.ReadDir("/proc")
+	procs, err := procsIn(ns)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return procs
+}
+
+// procsIn is namespaceProcs for a goroutine that cannot fail the test.
+func procsIn(ns string) (map[int]string, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
 	}
 	procs := map[int]string{}
 	for _, e := range ents {
@@ -656,7 +665,7 @@ func namespaceProcs(t *testing.T, ns string) map[int]string {
 		}
 		procs[pid] = strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))[0]
 	}
-	return procs
+	return procs, nil
 }
 
 // fields parses "k=v k=v" words of a fixture line into a map.

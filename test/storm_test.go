@@ -69,17 +69,9 @@ func sampleFlood(ns string, init int, stop <-chan struct{}, out chan<- floodSamp
 		case <-tick.C:
 		}
 		now, z := time.Now(), map[int]bool{}
-		ents, _ := os.ReadDir("/proc")
-		for _, e := range ents {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if other, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err != nil || other != ns {
-				continue
-			}
-			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-			if i := bytes.LastIndexByte(b, ')'); err == nil && i > 0 && strings.HasPrefix(string(b[i+1:]), " Z") {
+		procs, _ := procsIn(ns)
+		for pid, st := range procs {
+			if st == "Z" {
 				z[pid] = true
 			}
 		}
