@@ -284,8 +284,8 @@ func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, l
 
 // after is time.After as a channel of struct{}, and a stop for the timer.
 // Not time.After itself: it puts a chan time.Time in an interface, and that
-// keeps time.Time's formatting and time-zone loading in the binary (about
-// 35 KiB, all of it resident for the container's life).
+// keeps time.Time's formatting and time-zone loading in the binary (53
+// KiB, all of it resident for the container's life).
 func after(d time.Duration) (<-chan struct{}, func() bool) {
 	c := make(chan struct{}, 1)
 	t := time.AfterFunc(d, func() { c <- struct{}{} })
