@@ -135,8 +135,10 @@ func Relayable(sig unix.Signal) (ok bool, why string) {
 		return false, "cannot be caught by any process"
 	case sig == unix.SIGCHLD:
 		return false, "is how sexton learns of its children's exits"
-	case sig == 32 || sig == 33:
-		return false, "is reserved by glibc (and 33 by the Go runtime)"
+	case sig == 32:
+		return false, "is glibc's own (SIGCANCEL), which no glibc program can catch"
+	case sig == 33:
+		return false, "is glibc's own (SIGSETXID) and the Go runtime's"
 	case !nativeHandler && (sig == unix.SIGPROF || sig == 34):
 		return false, "is reserved by the Go runtime and never reaches sexton on this architecture"
 	}
