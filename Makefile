@@ -14,7 +14,7 @@ COMMIT  ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null)
 # since a program cannot read the runtime's (reaper/urg.go).
 GODEBUG_DEFAULT := asyncpreemptoff=1
 LDFLAGS := -s -w -X=runtime.godebugDefault=$(GODEBUG_DEFAULT) \
-	-X=sexton/reaper.godebugDefault=$(GODEBUG_DEFAULT) -X=main.version=$(VERSION) -X=main.gitCommit=$(COMMIT)
+	-X=github.com/sexton-init/sexton/reaper.godebugDefault=$(GODEBUG_DEFAULT) -X=main.version=$(VERSION) -X=main.gitCommit=$(COMMIT)
 
 # Release binaries: static, one per 64-bit Linux architecture (each costs
 # only a cross-compile), with SHA-256 sums.

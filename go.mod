@@ -1,4 +1,4 @@
-module sexton
+module github.com/sexton-init/sexton
 
 go 1.26.0
 

@@ -20,8 +20,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sexton/forward"
-	"sexton/reaper"
+	"github.com/sexton-init/sexton/forward"
+	"github.com/sexton-init/sexton/reaper"
 )
 
 // version and gitCommit are set at link time by the Makefile

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sexton/reaper"
+	"github.com/sexton-init/sexton/reaper"
 )
 
 func noEnv(string) string { return "" }

@@ -5,7 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sexton/forward"
+	"github.com/sexton-init/sexton/forward"
 )
 
 func ExampleParseSignal() {

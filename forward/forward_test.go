@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sexton/forward"
+	"github.com/sexton-init/sexton/forward"
 )
 
 func TestParseSignal(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sexton/forward"
-	"sexton/reaper"
+	"github.com/sexton-init/sexton/forward"
+	"github.com/sexton-init/sexton/reaper"
 )
 
 // A Go program that is its own init: Run starts the command, relays

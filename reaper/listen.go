@@ -1,7 +1,7 @@
 package reaper
 
 import (
-	"sexton/forward"
+	"github.com/sexton-init/sexton/forward"
 
 	"golang.org/x/sys/unix"
 )

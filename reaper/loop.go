@@ -5,7 +5,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sexton/forward"
+	"github.com/sexton-init/sexton/forward"
 )
 
 // loop is the state of one Run: the child, and the channels that wake the

@@ -3,7 +3,7 @@ package reaper
 import (
 	"golang.org/x/sys/unix"
 
-	"sexton/forward"
+	"github.com/sexton-init/sexton/forward"
 )
 
 // pause is sexton without a command, the job of a pod's "pause" container

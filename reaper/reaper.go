@@ -29,7 +29,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"sexton/forward"
+	"github.com/sexton-init/sexton/forward"
 )
 
 // Config is what [Run] needs to run the command. sexton's main fills it
