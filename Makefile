@@ -5,7 +5,6 @@ CC      ?= gcc
 BIN     ?= sexton
 PKG     ?= .
 FIXTURE ?= test/fixture/fixture
-VERSION ?= $(shell git describe --tags --dirty 2>/dev/null || echo 0.0.0-dev)
 COMMIT  ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null)
 
 # asyncpreemptoff=1 as the runtime's link-time GODEBUG default stops the
@@ -14,12 +13,12 @@ COMMIT  ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null)
 # since a program cannot read the runtime's (reaper/urg.go).
 GODEBUG_DEFAULT := asyncpreemptoff=1
 LDFLAGS := -s -w -X=runtime.godebugDefault=$(GODEBUG_DEFAULT) \
-	-X=github.com/sexton-init/sexton/reaper.godebugDefault=$(GODEBUG_DEFAULT) -X=main.version=$(VERSION) -X=main.gitCommit=$(COMMIT)
+	-X=github.com/sexton-init/sexton/reaper.godebugDefault=$(GODEBUG_DEFAULT) -X=main.gitCommit=$(COMMIT)
 
-# Release binaries: static, one per 64-bit Linux architecture (each costs
-# only a cross-compile), with SHA-256 sums.
+# Release binaries: static, one per architecture that has sexton's signal
+# handler (reaper/catch_$GOARCH.s, the one list of them), with SHA-256 sums.
 DIST   ?= dist
-ARCHES ?= amd64 arm64 riscv64 ppc64le s390x
+ARCHES ?= $(patsubst reaper/catch_%.s,%,$(wildcard reaper/catch_*.s))
 
 .PHONY: build fixture test lint fuzz soak demo dist clean bench
 

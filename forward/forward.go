@@ -1,4 +1,4 @@
-// Package forward decides which signals sexton relays to its command and
+// Package forward says which signals sexton can relay to its command and
 // under what name. It is data and pure functions: it starts no goroutine and
 // sends no signal, so all of it is tested without a process.
 //
@@ -9,15 +9,11 @@
 //   - 32 and 33, glibc's SIGCANCEL and SIGSETXID, which no glibc program
 //     can catch either (33 is also the Go runtime's own).
 //
-// SIGPROF and 34 (glibc's SIGRTMIN) are relayed on the architectures where
-// sexton has its own signal handler (all it ships for); elsewhere it falls
-// back to os/signal, which never delivers them.
-//
-// SIGURG is relayed only when nobody but a sender can have raised it: the Go
-// runtime sends itself SIGURG to preempt goroutines unless the binary is
-// linked with asyncpreemptoff=1 (the reaper package checks, and drops
-// SIGURG otherwise). A standard signal sent again while pending merges, as
-// in the kernel; real-time signals are queued and relayed one by one.
+// Which of the relayable signals a running sexton catches is the reaper
+// package's decision (it leaves out those inherited as ignored, and SIGURG
+// when the Go runtime may raise it at itself). A standard signal sent again
+// while pending merges, as in the kernel; real-time signals are queued and
+// relayed one by one.
 //
 // A [Table] maps each relayed signal to the one the command gets, or to
 // nothing (the signal is dropped).
@@ -139,8 +135,6 @@ func Relayable(sig unix.Signal) (ok bool, why string) {
 		return false, "is glibc's own (SIGCANCEL), which no glibc program can catch"
 	case sig == 33:
 		return false, "is glibc's own (SIGSETXID) and the Go runtime's"
-	case !nativeHandler && (sig == unix.SIGPROF || sig == 34):
-		return false, "is reserved by the Go runtime and never reaches sexton on this architecture"
 	}
 	return true, ""
 }

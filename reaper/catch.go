@@ -1,5 +1,3 @@
-//go:build amd64 || arm64 || riscv64 || ppc64le || s390x
-
 package reaper
 
 import (
@@ -33,20 +31,31 @@ var catchPipe int32
 // si_code of 0 or less and are relayed.
 var goHandler [65]uintptr
 
-// Defined in catch_$GOARCH.s: the addresses of the handler and, where the
-// kernel needs one (amd64), of the function it returns through.
+// catchAddr is the address of catch, defined in catch_$GOARCH.s with the
+// struct sigaction of that architecture in sigaction_$GOARCH.go. Those
+// files are the list of architectures sexton builds for (the Makefile
+// derives its release list from them): on any other, this declaration has
+// no body and the build fails.
 func catchAddr() uintptr
-func restorerAddr() uintptr
 
 // faults are the signals the kernel raises for a fault of the thread
 // itself; the runtime turns those into a panic or a crash report.
-var faults = []unix.Signal{unix.SIGILL, unix.SIGTRAP, unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV, unix.SIGSYS}
+var faults = [...]unix.Signal{unix.SIGILL, unix.SIGTRAP, unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV, unix.SIGSYS}
+
+// catchFlags are the flags of catch's action, the ones os/signal's
+// documentation asks of a handler that is not the runtime's ("Go programs
+// that use cgo or SWIG"): SA_ONSTACK, because a Go thread's own stack may
+// be too small for a handler, and the runtime gives every thread a signal
+// stack; SA_RESTART, so that no system call in the runtime sees EINTR for
+// a signal it never asked for; SA_SIGINFO, for si_code, which tells a
+// fault from a sent signal. (The same values on every architecture
+// sexton builds for.)
+const catchFlags = saSiginfo | saOnstack | saRestart
 
 const (
-	saSiginfo  = 0x4
-	saOnstack  = 0x08000000
-	saRestart  = 0x10000000
-	saRestorer = 0x04000000
+	saSiginfo = 0x4
+	saOnstack = 0x08000000
+	saRestart = 0x10000000
 )
 
 // listen starts catching sigs and returns the channel they arrive on, in
@@ -63,15 +72,7 @@ func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
 			goHandler[sig] = h
 		}
 	}
-	sa := sigaction{
-		handler:  catchAddr(),
-		flags:    saSiginfo | saOnstack | saRestart,
-		restorer: restorerAddr(),
-		mask:     ^uint64(0), // one signal at a time
-	}
-	if sa.restorer != 0 {
-		sa.flags |= saRestorer
-	}
+	sa := catchAction() // every signal blocked: one at a time
 	var old [65]sigaction
 	var caught []unix.Signal
 	stop := func() {

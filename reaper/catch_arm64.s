@@ -30,8 +30,3 @@ TEXT ·catchAddr(SB),NOSPLIT,$0-8
 	MOVD	$·catch(SB), R0
 	MOVD	R0, ret+0(FP)
 	RET
-
-// func restorerAddr() uintptr: none, the kernel uses the vDSO's.
-TEXT ·restorerAddr(SB),NOSPLIT,$0-8
-	MOVD	$0, ret+0(FP)
-	RET

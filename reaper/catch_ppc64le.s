@@ -33,9 +33,3 @@ TEXT ·catchAddr(SB),NOSPLIT,$0-8
 	MOVD	$·catch(SB), R3
 	MOVD	R3, ret+0(FP)
 	RET
-
-// func restorerAddr() uintptr: none, the kernel uses the vDSO's.
-TEXT ·restorerAddr(SB),NOSPLIT,$0-8
-	MOVD	$0, R3
-	MOVD	R3, ret+0(FP)
-	RET

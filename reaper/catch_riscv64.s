@@ -31,8 +31,3 @@ TEXT ·catchAddr(SB),NOSPLIT,$0-8
 	MOV	$·catch(SB), T0
 	MOV	T0, ret+0(FP)
 	RET
-
-// func restorerAddr() uintptr: none, the kernel uses the vDSO's.
-TEXT ·restorerAddr(SB),NOSPLIT,$0-8
-	MOV	ZERO, ret+0(FP)
-	RET

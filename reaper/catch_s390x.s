@@ -30,8 +30,3 @@ TEXT ·catchAddr(SB),NOSPLIT,$0-8
 	MOVD	$·catch(SB), R1
 	MOVD	R1, ret+0(FP)
 	RET
-
-// func restorerAddr() uintptr: none, the kernel provides the way back.
-TEXT ·restorerAddr(SB),NOSPLIT,$0-8
-	MOVD	$0, ret+0(FP)
-	RET

@@ -7,14 +7,15 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/sexton-init/sexton/forward"
 	"github.com/sexton-init/sexton/reaper"
 )
 
 // A Go program that is its own init: Run starts the command, relays
-// signals, reaps every child and returns the command's exit code. Nothing
-// else in the program may wait for children (no os/exec Wait), or it would
-// take statuses Run needs.
+// signals, reaps every child and returns the command's exit code, with the
+// command line's defaults. Nothing else in the program may wait for
+// children (no os/exec Wait), or it would take statuses Run needs. (No
+// Output: Run changes the whole process, once, so it does not run inside
+// go test.)
 func ExampleRun() {
 	code, err := reaper.Run(reaper.Config{
 		Argv: []string{"sh", "-c", "exit 3"},
@@ -23,23 +24,25 @@ func ExampleRun() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(125)
 	}
-	fmt.Println("exit code", code)
-	// Output: exit code 3
+	os.Exit(code)
 }
 
 // Relay SIGTERM as SIGQUIT (nginx's graceful stop) and drop SIGWINCH;
-// stop the command after a minute at most, SIGKILL 5 seconds after that.
+// stop the command after a minute at most, SIGKILL 10 seconds after that;
+// log each event to stderr.
 func ExampleConfig() {
-	var table forward.Table
-	table.Set(unix.SIGTERM, unix.SIGQUIT)
-	table.Set(unix.SIGWINCH, 0)
 	cfg := reaper.Config{
-		Argv:      []string{"sh", "-c", "exit 0"},
-		Table:     &table,
+		Argv:      []string{"nginx", "-g", "daemon off;"},
 		Timeout:   time.Minute,
-		KillAfter: 5 * time.Second,
+		KillAfter: 10 * time.Second,
+		Log:       func(line string) { os.Stderr.WriteString("init: " + line + "\n") },
 	}
+	cfg.Table.Set(unix.SIGTERM, unix.SIGQUIT)
+	cfg.Table.Set(unix.SIGWINCH, 0)
 	code, err := reaper.Run(cfg)
-	fmt.Println(code, err)
-	// Output: 0 <nil>
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(125)
+	}
+	os.Exit(code)
 }

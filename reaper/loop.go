@@ -1,6 +1,7 @@
 package reaper
 
 import (
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -8,12 +9,11 @@ import (
 	"github.com/sexton-init/sexton/forward"
 )
 
-// loop is the state of one Run: the child, and the channels that wake the
-// main goroutine. Only the main goroutine sends signals to the child.
+// loop is the state of one Run: the child, the phase, and the channels
+// that wake the main goroutine. Only the main goroutine sends signals to
+// the child.
 type loop struct {
-	cfg   Config
-	table *forward.Table
-	logf  func(string, ...any) // nil: quiet
+	cfg Config // defaults filled in by Run
 
 	init  bool // we are PID 1 of a PID namespace
 	pid   int
@@ -28,161 +28,199 @@ type loop struct {
 	gone   chan struct{}        // closed when sexton has no child left
 }
 
-// log formats only when logging is on: the reap path must not allocate
-// for a log nobody reads.
-func (l *loop) log(format string, args ...any) {
-	if l.logf != nil {
-		l.logf(format, args...)
+// phase is where a run stands; each event's meaning depends on it.
+type phase int
+
+const (
+	running   phase = iota // the command runs
+	leftAlone              // WaitAll: the command exited, its descendants run on
+	stopping               // the rest got SIGTERM; SIGKILL when the grace ends
+	killed                 // the rest got SIGKILL; a last bounded wait
+)
+
+// logging reports whether anyone reads the log: lines are only built then,
+// so the reap path allocates nothing for a log nobody reads.
+func (l *loop) logging() bool { return l.cfg.Log != nil }
+
+// log writes one line, when logging is on.
+func (l *loop) log(line string) {
+	if l.cfg.Log != nil {
+		l.cfg.Log(line)
 	}
 }
 
 // run relays signals until the child exits, enforcing the timeout and the
 // stop delay, then shuts down the rest (or, with WaitAll, waits for it) and
-// returns the exit code. It is one select over every event: signals, the
-// command's exit, the end of the last child, and three timers.
+// returns the exit code. It is one select over every event: a signal, the
+// command's exit, the end of the last child, and three timers, each nil
+// (never ready) while not armed and stopped once its case is done.
 func (l *loop) run() int {
-	var deadline, kill, held <-chan struct{} // nil: not armed
-	if l.cfg.Timeout > 0 {
-		var stop func() bool
-		deadline, stop = after(l.cfg.Timeout)
-		defer stop()
-	}
 	var (
-		timedOut  bool
-		heldOnce  bool // the first SIGTERM was held for StopDelay
-		exited    = l.exited
-		gone      <-chan struct{} // armed once the command is gone (WaitAll)
-		code      int
-		leftAlone bool // WaitAll: the command exited, its descendants run on
+		deadline timer // the timeout
+		held     timer // the first SIGTERM, held for StopDelay
+		kill     timer // the grace before SIGKILL, then the last wait
+		heldOnce bool
+		timedOut bool
+		code     int
+		exited   = l.exited
+		gone     <-chan struct{} // armed once the command is gone
+		ph       = running
 	)
-	result := func() int {
-		if timedOut {
-			// Once the timeout fired the answer is 124, even if SIGKILL
-			// was needed (coreutils timeout says 137 then): a CI script
-			// checks one code.
-			return 124
+	defer deadline.stop()
+	defer held.stop()
+	defer kill.stop()
+	if l.cfg.Timeout > 0 {
+		deadline.arm(l.cfg.Timeout)
+	}
+	// shutDown starts the end of the run: SIGTERM to every process left,
+	// SIGKILL KillAfter later. Processes that exit at once on SIGTERM cost
+	// no wait; with none left, the waiter is about to see ECHILD.
+	shutDown := func() {
+		deadline.stop()
+		held.stop()
+		kill.stop()
+		gone, ph = l.gone, stopping
+		first := unix.SIGTERM
+		if l.cfg.KillAfter == 0 {
+			first = unix.SIGKILL
 		}
-		return code
+		if !l.signalRest(first, true) {
+			return
+		}
+		if l.logging() {
+			l.log("command gone: sent " + forward.Name(first) + " to every process left")
+		}
+		kill.arm(l.cfg.KillAfter)
 	}
 	for {
 		select {
 		case sig := <-l.sigs:
-			out, ok := l.table.Lookup(sig)
+			out, ok := l.cfg.Table.Lookup(sig)
 			switch {
+			case ph >= stopping:
+				// Everything left is being shut down already.
 			case !ok:
-				l.log("dropped %s", forward.Name(sig))
-			case leftAlone && out == unix.SIGTERM:
-				l.log("%s with only the command's descendants left: shutting them down", forward.Name(sig))
-				l.shutdown()
-				return result()
-			case leftAlone:
+				if l.logging() {
+					l.log("dropped " + forward.Name(sig))
+				}
+			case ph == leftAlone && out == unix.SIGTERM:
+				if l.logging() {
+					l.log(forward.Name(sig) + " with only the command's descendants left: shutting them down")
+				}
+				shutDown()
+			case ph == leftAlone:
 				l.signalRest(out, false)
-				l.log("relayed %s to every process left", forward.Name(out))
+				if l.logging() {
+					l.log("relayed " + forward.Name(out) + " to every process left")
+				}
 			case out == unix.SIGTERM && l.cfg.StopDelay > 0 && !heldOnce:
 				heldOnce = true
-				held, _ = after(l.cfg.StopDelay)
-				l.log("holding %s for %v (--stop-delay)", forward.Name(sig), l.cfg.StopDelay)
-			case out == unix.SIGTERM && held != nil:
-				held = nil
+				held.arm(l.cfg.StopDelay)
+				if l.logging() {
+					l.log("holding " + forward.Name(sig) + " for " + l.cfg.StopDelay.String() + " (--stop-delay)")
+				}
+			case out == unix.SIGTERM && held.c != nil:
+				held.stop()
 				l.log("second SIGTERM during the stop delay: relaying it now")
 				l.send(sig, out)
 			default:
 				l.send(sig, out)
 			}
-		case <-held:
-			held = nil
-			l.log("stop delay of %v over", l.cfg.StopDelay)
+		case <-held.c:
+			held.c = nil
+			if l.logging() {
+				l.log("stop delay of " + l.cfg.StopDelay.String() + " over")
+			}
 			l.send(unix.SIGTERM, unix.SIGTERM)
-		case <-deadline:
-			deadline, timedOut = nil, true
+		case <-deadline.c:
+			deadline.c, timedOut = nil, true
 			sig := l.cfg.TimeoutSignal
+			after := "timed out after " + l.cfg.Timeout.String() + ": sending " + forward.Name(sig)
 			switch {
-			case leftAlone:
-				l.log("timed out after %v: sending %s to every process left", l.cfg.Timeout, forward.Name(sig))
+			case ph == leftAlone:
+				l.log(after + " to every process left")
 				l.signalRest(sig, true)
 			case l.cfg.WaitAll:
-				l.log("timed out after %v: sending %s to every process", l.cfg.Timeout, forward.Name(sig))
+				l.log(after + " to every process")
 				l.terminate(sig)
 				l.signalRest(sig, true)
 			default:
-				l.log("timed out after %v: sending %s to the command", l.cfg.Timeout, forward.Name(sig))
+				l.log(after + " to the command")
 				l.terminate(sig)
 			}
-			kill, _ = after(l.cfg.KillAfter)
-		case <-kill:
-			kill = nil
-			l.log("still running %v after %s: sending SIGKILL to every process", l.cfg.KillAfter, forward.Name(l.cfg.TimeoutSignal))
-			if !leftAlone {
-				l.terminate(unix.SIGKILL)
+			kill.arm(l.cfg.KillAfter)
+		case <-kill.c:
+			kill.c = nil
+			switch ph {
+			case running, leftAlone:
+				if l.logging() {
+					l.log("still running " + l.cfg.KillAfter.String() + " after " + forward.Name(l.cfg.TimeoutSignal) + ": sending SIGKILL to every process")
+				}
+				if ph == running {
+					l.terminate(unix.SIGKILL)
+				}
+				l.signalRest(unix.SIGKILL, false)
+			case stopping:
+				if l.logging() {
+					l.log("processes still running " + l.cfg.KillAfter.String() + " after SIGTERM: sending SIGKILL")
+				}
+				l.signalRest(unix.SIGKILL, false)
+				// SIGKILL cannot be ignored; only a process stuck in
+				// the kernel (D state) outlives it, so bound that wait
+				// too.
+				ph = killed
+				kill.arm(max(l.cfg.KillAfter, time.Second))
+			case killed:
+				l.log("processes survived SIGKILL; exiting anyway")
+				return l.result(code, timedOut)
 			}
-			l.signalRest(unix.SIGKILL, false)
 		case ws := <-exited:
-			l.log("command pid %d %s", l.pid, describe(ws))
+			exited = nil
 			code = exitCode(ws)
+			if l.logging() {
+				l.log("command pid " + strconv.Itoa(l.pid) + " " + describe(ws))
+			}
 			if to, ok := l.cfg.RemapExit[code]; ok && !timedOut {
-				l.log("exit code %d remapped to %d", code, to)
+				if l.logging() {
+					l.log("exit code " + strconv.Itoa(code) + " remapped to " + strconv.Itoa(to))
+				}
 				code = to
 			}
 			if !l.cfg.WaitAll {
-				l.shutdown()
-				return result()
+				shutDown()
+				continue
 			}
-			exited, held, gone, leftAlone = nil, nil, l.gone, true
-			if n := len(l.rest()); n > 0 {
-				l.log("command exited %d, waiting for %d processes (--wait-all)", code, n)
+			held.stop()
+			gone, ph = l.gone, leftAlone
+			if l.logging() {
+				if n := len(l.rest()); n > 0 {
+					l.log("command exited " + strconv.Itoa(code) + ", waiting for " + strconv.Itoa(n) + " processes (--wait-all)")
+				}
 			}
 		case <-gone:
-			return result()
+			return l.result(code, timedOut)
 		}
 	}
+}
+
+// result is the exit code of a run. Once the timeout fired the answer is
+// 124, even if SIGKILL was needed (coreutils timeout says 137 then): a CI
+// script checks one code.
+func (l *loop) result(code int, timedOut bool) int {
+	if timedOut {
+		return 124
+	}
+	return code
 }
 
 // terminate sends sig to the command (its group with Pgroup), then SIGCONT
 // so that a stopped command acts on it, as coreutils timeout does.
 func (l *loop) terminate(sig unix.Signal) {
-	if err := l.signal(sig); err != nil && err != unix.ESRCH {
-		l.log("sending %s to pid %d: %v", forward.Name(sig), l.pid, err)
+	if err := l.signal(sig); err != nil && err != unix.ESRCH && l.logging() {
+		l.log("sending " + forward.Name(sig) + " to pid " + strconv.Itoa(l.pid) + ": " + err.Error())
 	}
 	if sig != unix.SIGKILL && sig != unix.SIGCONT {
 		_ = l.signal(unix.SIGCONT)
-	}
-}
-
-// shutdown ends whatever the command left behind once it has exited:
-// SIGTERM to every process, reaping until none is left or KillAfter has
-// passed, then SIGKILL. Processes that exit at once on SIGTERM cost no wait.
-func (l *loop) shutdown() {
-	first := unix.SIGTERM
-	if l.cfg.KillAfter == 0 {
-		first = unix.SIGKILL
-	}
-	if !l.signalRest(first, true) {
-		<-l.gone // nothing left: the waiter is about to see ECHILD
-		return
-	}
-	l.log("command gone: sent %s to every process left", forward.Name(first))
-	grace, stop := after(l.cfg.KillAfter)
-	defer stop()
-	for {
-		select {
-		case <-l.gone:
-			return
-		case <-l.sigs:
-			// Everything left is being shut down already.
-		case <-grace:
-			l.log("processes still running %v after SIGTERM: sending SIGKILL", l.cfg.KillAfter)
-			l.signalRest(unix.SIGKILL, false)
-			// SIGKILL cannot be ignored; only a process stuck in the
-			// kernel (D state) outlives it, so bound that wait too.
-			last, stop := after(max(l.cfg.KillAfter, time.Second))
-			defer stop()
-			select {
-			case <-l.gone:
-			case <-last:
-				l.log("processes survived SIGKILL; exiting anyway")
-			}
-			return
-		}
 	}
 }
 
@@ -190,14 +228,15 @@ func (l *loop) shutdown() {
 // may already be dead: that is not an error, the waiter will report its
 // status.
 func (l *loop) send(sig, out unix.Signal) {
-	if err := l.signal(out); err != nil && err != unix.ESRCH {
-		l.log("relaying %s to pid %d: %v", forward.Name(out), l.pid, err)
-		return
-	}
-	if out == sig {
-		l.log("relayed %s", forward.Name(sig))
-	} else {
-		l.log("relayed %s as %s", forward.Name(sig), forward.Name(out))
+	err := l.signal(out)
+	switch {
+	case !l.logging():
+	case err != nil && err != unix.ESRCH:
+		l.log("relaying " + forward.Name(out) + " to pid " + strconv.Itoa(l.pid) + ": " + err.Error())
+	case out == sig:
+		l.log("relayed " + forward.Name(sig))
+	default:
+		l.log("relayed " + forward.Name(sig) + " as " + forward.Name(out))
 	}
 }
 
@@ -235,7 +274,7 @@ func (l *loop) signal(sig unix.Signal) error {
 //
 // WUNTRACED|WCONTINUED: a stop or continue of the command is logged; it is
 // not an exit.
-func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, logf func(string, ...any)) {
+func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, log func(string)) {
 	defer close(gone)
 	reaped := 0
 	for {
@@ -252,22 +291,22 @@ func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, l
 		case err != nil:
 			// wait4(-1) fails only with EINTR, ECHILD or EINVAL;
 			// log and stop rather than spin.
-			if logf != nil {
-				logf("wait4: %v", err)
+			if log != nil {
+				log("wait4: " + err.Error())
 			}
 			return
 		}
 		switch {
-		case logf == nil && (ws.Stopped() || ws.Continued()):
+		case log == nil && (ws.Stopped() || ws.Continued()):
 			continue
 		case ws.Stopped():
 			if pid == mainPID {
-				logf("command pid %d stopped by %s", pid, forward.Name(ws.StopSignal()))
+				log("command pid " + strconv.Itoa(pid) + " stopped by " + forward.Name(ws.StopSignal()))
 			}
 			continue
 		case ws.Continued():
 			if pid == mainPID {
-				logf("command pid %d continued", pid)
+				log("command pid " + strconv.Itoa(pid) + " continued")
 			}
 			continue
 		}
@@ -276,18 +315,33 @@ func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, l
 			continue
 		}
 		reaped++
-		if logf != nil {
-			logf("reaped orphan #%d: pid %d %s", reaped, pid, describe(ws))
+		if log != nil {
+			log("reaped orphan #" + strconv.Itoa(reaped) + ": pid " + strconv.Itoa(pid) + " " + describe(ws))
 		}
 	}
 }
 
-// after is time.After as a channel of struct{}, and a stop for the timer.
-// Not time.After itself: it puts a chan time.Time in an interface, and that
-// keeps time.Time's formatting and time-zone loading in the binary (53
-// KiB, all of it resident for the container's life).
-func after(d time.Duration) (<-chan struct{}, func() bool) {
+// timer is a one-shot timer whose channel is nil while it is not armed,
+// so that a select case on it is never ready. Not time.Timer's channel: it
+// is a chan time.Time, and boxing one keeps time.Time's formatting and
+// time-zone loading in the binary (56 KiB, all of it resident for the
+// container's life).
+type timer struct {
+	c <-chan struct{}
+	t *time.Timer
+}
+
+// arm (re)starts the timer for d.
+func (t *timer) arm(d time.Duration) {
+	t.stop()
 	c := make(chan struct{}, 1)
-	t := time.AfterFunc(d, func() { c <- struct{}{} })
-	return c, t.Stop
+	t.c, t.t = c, time.AfterFunc(d, func() { c <- struct{}{} })
+}
+
+// stop disarms the timer; it may already have fired.
+func (t *timer) stop() {
+	if t.t != nil {
+		t.t.Stop()
+	}
+	t.c, t.t = nil, nil
 }

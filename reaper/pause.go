@@ -1,6 +1,8 @@
 package reaper
 
 import (
+	"strconv"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/sexton-init/sexton/forward"
@@ -12,9 +14,9 @@ import (
 //
 // With no child of its own there may be nothing to wait for, and a wait4
 // would return ECHILD at once, so here SIGCHLD wakes the loop (caught like
-// every other signal), and each wake-up reaps all that has exited. Throughput does
-// not matter in this mode; the reap path of Run does not use this.
-func pause(logf func(string, ...any)) (int, error) {
+// every other signal), and each wake-up reaps all that has exited.
+// Throughput does not matter in this mode; the reap path of Run does not use this.
+func pause(log func(string)) (int, error) {
 	sigs, stop, err := listen(append(listened(), unix.SIGCHLD))
 	if err != nil {
 		return 0, err
@@ -23,15 +25,15 @@ func pause(logf func(string, ...any)) (int, error) {
 	_ = unix.Chdir("/")
 	ignoreReserved() // no child to inherit them: at once
 
-	if logf != nil {
-		logf("pausing: reaping orphans until SIGTERM or SIGINT")
+	if log != nil {
+		log("pausing: reaping orphans until SIGTERM or SIGINT")
 	}
 	reaped := 0
 	for sig := range sigs {
 		switch sig {
 		case unix.SIGTERM, unix.SIGINT:
-			if logf != nil {
-				logf("%s: exiting", forward.Name(sig))
+			if log != nil {
+				log(forward.Name(sig) + ": exiting")
 			}
 			return 0, nil
 		case unix.SIGCHLD:
@@ -45,8 +47,8 @@ func pause(logf func(string, ...any)) (int, error) {
 					break // ECHILD: none left; 0: none exited yet
 				}
 				reaped++
-				if logf != nil {
-					logf("reaped orphan #%d: pid %d %s", reaped, pid, describe(ws))
+				if log != nil {
+					log("reaped orphan #" + strconv.Itoa(reaped) + ": pid " + strconv.Itoa(pid) + " " + describe(ws))
 				}
 			}
 		}

@@ -4,25 +4,35 @@
 // must not call os/exec's Wait, os.Process.Wait or wait4 anywhere else.
 //
 // [Run] starts the command in its own process group (the foreground group of
-// the controlling terminal, when stdin is one), relays signals to it as a
-// [forward.Table] says, reaps every child that exits, orphans included, and
+// the controlling terminal, when stdin is one), relays signals to it as
+// [Config.Table] says, reaps every child that exits, orphans included, and
 // returns the command's exit code. When sexton is not PID 1 it makes itself
 // a child subreaper, so the command's orphans still come to it.
 //
-// Run changes the calling process, which is meant to be an init: it
-// becomes a child subreaper when it is not PID 1, moves to "/", sets
-// SIGCHLD to SIG_DFL behind the Go runtime (so a later signal.Notify of
-// SIGCHLD would undo it and cost a wake-up per exit) and ignores signal 32.
-// While it runs, its own handler (catch.go) takes every relayable
-// signal from the runtime, and gives them back when it returns: a
-// signal.Notify for one of them in the meantime would take it away again.
+// Run is meant for a process that is an init and nothing else. It changes
+// the whole process, and most of it for good, so it may run once per
+// process:
+//   - it installs its own handler for every signal it relays, process-wide
+//     (a signal.Notify for one of them meanwhile would take it away), and
+//     gives them back to the runtime when it returns;
+//   - it becomes a child subreaper when it is not PID 1;
+//   - it moves to "/", so that it pins no mount;
+//   - it sets SIGCHLD to SIG_DFL behind the runtime (a later
+//     signal.Notify of SIGCHLD would undo it and cost a wake-up per exit),
+//     and signals 32 and 34 to SIG_IGN where it does not catch them;
+//   - unless [Config.KeepFDs], it closes the fds >= 3 it inherited once the
+//     command has them;
+//   - it keeps one pipe fd open after it returns.
 package reaper
 
 import (
 	"errors"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -32,9 +42,18 @@ import (
 	"github.com/sexton-init/sexton/forward"
 )
 
-// Config is what [Run] needs to run the command. sexton's main fills it
-// from the command line and the environment, already validated; the zero
-// value of each field but Argv is a sensible default.
+// DefaultKillAfter is the grace between a termination signal and SIGKILL
+// when [Config.KillAfter] is 0: Docker's default stop timeout is 10 s and
+// Kubernetes' 30 s, so 5 s fits inside both.
+const DefaultKillAfter = 5 * time.Second
+
+// NoGrace, as [Config.KillAfter], sends SIGKILL at once (any negative value
+// does).
+const NoGrace time.Duration = -1
+
+// Config is what [Run] needs to run the command. Its zero value with only
+// Argv set behaves as "sexton -- ARGV..." does: every field's zero is the
+// command line's default. Run copies it; the caller may reuse it.
 type Config struct {
 	// Argv is the command and its arguments. Argv[0] is looked up in PATH
 	// as execvp(3) does when it has no slash.
@@ -42,9 +61,9 @@ type Config struct {
 	// Pgroup relays signals to the command's process group rather than to
 	// the command alone, so its background children get them too.
 	Pgroup bool
-	// Table maps each incoming signal to the one relayed; nil relays every
-	// signal unchanged.
-	Table *forward.Table
+	// Table maps each incoming signal to the one relayed; the zero Table
+	// relays every signal unchanged.
+	Table forward.Table
 	// Timeout, when not 0, is how long the command may run: then it gets
 	// TimeoutSignal, then SIGKILL (with every other descendant) KillAfter
 	// later, and Run returns 124.
@@ -52,11 +71,13 @@ type Config struct {
 	TimeoutSignal unix.Signal // 0 means SIGTERM
 	// KillAfter is the grace between a termination signal and SIGKILL: after
 	// the timeout signal, and after the SIGTERM that every process left
-	// behind gets when the command exits. 0 means SIGKILL at once.
+	// behind gets when the command exits. 0 means [DefaultKillAfter];
+	// [NoGrace] (any negative value) means SIGKILL at once.
 	KillAfter time.Duration
 	// RemapExit reports the command's exit code k as RemapExit[k] (for
 	// example 143 as 0 for a JVM that exits 143 after a clean SIGTERM).
-	// The timeout's 124 is never remapped.
+	// The 124 that Run returns when the timeout fired is not remapped; a
+	// 124 that the command exits with is.
 	RemapExit map[int]int
 	// Pdeathsig, when not 0, asks the kernel to send sexton this signal
 	// when its parent dies; sexton relays it like any other.
@@ -71,19 +92,20 @@ type Config struct {
 	// second SIGTERM during the delay is relayed at once; other signals are
 	// never held.
 	StopDelay time.Duration
-	// CloseInherited makes sexton close its own copies of the fds >= 3 it
-	// inherited once the command has them, as catatonit does: then a
-	// pipe's reader sees EOF when the command closes its end, and PID 1
-	// keeps no socket or file open. (A library caller may not want its
-	// fds closed, hence a switch; sexton's main sets it.)
-	CloseInherited bool
+	// KeepFDs keeps sexton's own copies of the fds >= 3 it inherited. By
+	// default it closes them once the command has them, as catatonit does:
+	// then a pipe's reader sees EOF when the command closes its end, and
+	// PID 1 keeps no socket or file open. A library caller that still
+	// needs its fds sets it.
+	KeepFDs bool
 	// Pause runs no command: sexton only reaps what is parented to it and
 	// returns 0 on SIGTERM or SIGINT, as a pod's pause container does.
 	Pause bool
-	// Logf, when not nil, receives one line per event (start, each relayed
-	// signal, each reaped process, the exit). It is called from two
-	// goroutines, so it must be safe for concurrent use.
-	Logf func(format string, args ...any)
+	// Log, when not nil, receives one line per event (start, each relayed
+	// signal, each reaped process, the exit), without a newline. It is
+	// called from two goroutines, so it must be safe for concurrent use;
+	// lines are only built when it is set.
+	Log func(line string)
 }
 
 // StartError reports that the command could not be started. Err is the
@@ -114,15 +136,36 @@ type notFound struct{}
 func (notFound) Error() string        { return "not found in PATH" }
 func (notFound) Is(target error) bool { return target == unix.ENOENT }
 
+// ErrRunTwice is returned by a second call of [Run] in one process.
+var ErrRunTwice = errors.New("reaper.Run may run once per process")
+
+// ran is set by the first Run.
+var ran atomic.Bool
+
 // Run starts cfg.Argv and serves as its init until it exits, then shuts
 // down what it left behind (SIGTERM, KillAfter, SIGKILL) and returns its
 // exit code: its status, 128+N if signal N killed it, or 124 if the timeout
 // fired. It returns an error only if the command could not be started (a
-// *StartError) or sexton could not set itself up; nothing is left running
-// then.
+// *StartError), sexton could not set itself up, or Run already ran in this
+// process ([ErrRunTwice]); nothing is left running then. See the package
+// documentation for what Run changes in the calling process.
 func Run(cfg Config) (int, error) {
+	if !ran.CompareAndSwap(false, true) {
+		return 0, ErrRunTwice
+	}
+	cfg.Argv = slices.Clone(cfg.Argv)
+	cfg.RemapExit = maps.Clone(cfg.RemapExit)
+	if cfg.TimeoutSignal == 0 {
+		cfg.TimeoutSignal = unix.SIGTERM
+	}
+	switch {
+	case cfg.KillAfter == 0:
+		cfg.KillAfter = DefaultKillAfter
+	case cfg.KillAfter < 0:
+		cfg.KillAfter = 0
+	}
 	if cfg.Pause {
-		return pause(cfg.Logf)
+		return pause(cfg.Log)
 	}
 	if len(cfg.Argv) == 0 {
 		return 0, errors.New("no command to run")
@@ -131,21 +174,7 @@ func Run(cfg Config) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	l := &loop{cfg: cfg, table: cfg.Table, logf: cfg.Logf, init: unix.Getpid() == 1}
-	if l.cfg.TimeoutSignal == 0 {
-		l.cfg.TimeoutSignal = unix.SIGTERM
-	}
-	if l.table == nil {
-		l.table = &forward.Table{}
-	}
-	if runtimeSendsURG() {
-		// The runtime preempts goroutines with SIGURG, and os/signal cannot
-		// tell those from a sent one: relaying it would flood the command
-		// with signals nobody sent (runc #3364). The release build turns
-		// async preemption off (see the Makefile), so this is only for
-		// builds without that flag.
-		l.table.Drop(unix.SIGURG)
-	}
+	l := &loop{cfg: cfg, init: unix.Getpid() == 1}
 
 	if !l.init {
 		// As PID 1 the kernel gives us every orphan of the namespace; in
@@ -178,11 +207,16 @@ func Run(cfg Config) (int, error) {
 	if err := l.start(path); err != nil {
 		return 0, err
 	}
+	// The command runs: from here on nothing fails Run; a side problem
+	// (a failed relay to a command that just died) is logged and the loop
+	// goes on reaping.
 	afterStart()
-	if cfg.CloseInherited {
+	if !cfg.KeepFDs {
 		closeInherited()
 	}
-	l.log("started %s as pid %d", cfg.Argv[0], l.pid)
+	if l.logging() {
+		l.log("started " + cfg.Argv[0] + " as pid " + strconv.Itoa(l.pid))
+	}
 	if orphaned {
 		// Raise it as if it had arrived, so it goes the usual way.
 		l.log("parent died before --pdeathsig was set")
@@ -193,7 +227,7 @@ func Run(cfg Config) (int, error) {
 	l.gone = make(chan struct{})
 	// The waiter runs until nothing is left to wait for, or until sexton
 	// exits; it is the only caller of wait4.
-	go waitAll(l.pid, l.exited, l.gone, l.logf)
+	go waitAll(l.pid, l.exited, l.gone, cfg.Log)
 	return l.run(), nil
 }
 
@@ -207,7 +241,7 @@ func afterStart() {
 	// SIGCHLD back to SIG_DFL behind the runtime's back: the kernel then
 	// drops it at generation, so a child's exit wakes only the waiter
 	// thread, not a second thread to run the runtime's handler (about one
-	// context switch per reaped process; see shared research). Never
+	// context switch per reaped process, measured). Never
 	// SIG_IGN: that makes the kernel reap children itself and their
 	// statuses are lost. Nothing in sexton may call signal.Notify(SIGCHLD)
 	// or signal.Notify() without arguments afterwards: either puts the
@@ -259,6 +293,8 @@ const (
 // setDisposition sets sig's handler to SIG_DFL or SIG_IGN with a raw
 // rt_sigaction: os/signal cannot do either for signals the runtime owns.
 func setDisposition(sig unix.Signal, handler uintptr) error {
+	// Flags and mask 0: the handler is the first field on every
+	// architecture (sigaction_$GOARCH.go).
 	return rtSigaction(sig, &sigaction{handler: handler}, nil)
 }
 
@@ -267,16 +303,6 @@ func disposition(sig unix.Signal) (uintptr, error) {
 	var sa sigaction
 	err := rtSigaction(sig, nil, &sa)
 	return sa.handler, err
-}
-
-// sigaction is the kernel's struct sigaction on every architecture sexton
-// is built for (amd64, arm64, riscv64, ppc64le, s390x): the handler first,
-// then flags, restorer and mask.
-type sigaction struct {
-	handler  uintptr
-	flags    uint64
-	restorer uintptr
-	mask     uint64
 }
 
 // rtSigaction is rt_sigaction(2); a nil act only reads the current one.
