@@ -13,10 +13,12 @@ import (
 // cli is what the command line and the environment say: the Config for
 // reaper.Run, and what main does itself.
 type cli struct {
-	cfg     reaper.Config
-	verbose int // 0 quiet, 1 events, 2 events with times
-	help    bool
-	version bool
+	cfg        reaper.Config
+	verbose    int // 0 quiet, 1 events, 2 events with times (more counts as 2)
+	warnReaped bool
+	help       bool
+	version    bool
+	license    bool
 }
 
 // kind is the kind of value an option takes, which says how its variable
@@ -36,10 +38,15 @@ type option struct {
 	short rune   // 0: none
 	long  string // without the dashes
 	env   string // its variable; "" for none
-	kind  kind
-	arg   string // the value's placeholder in --help (DUR, SIG, ...)
-	def   string // the default, as --help and README show it; "" for none
-	help  string // what it does, in one sentence or two
+	// tini is tini's variable for the same thing, read as tini reads it
+	// (set at all means on; TINI_VERBOSITY counts from tini's default
+	// of 1), below env and the command line: an image written for
+	// tini keeps its behaviour when sexton starts in its place.
+	tini string
+	kind kind
+	arg  string // the value's placeholder in --help (DUR, SIG, ...)
+	def  string // the default, as --help and README show it; "" for none
+	help string // what it does, in one sentence or two
 	// set applies one occurrence: v is the value ("" for onOff and
 	// level), name is the option or variable as written, for messages.
 	set func(c *cli, name, v string) error
@@ -48,16 +55,16 @@ type option struct {
 // options is the option table. Adding an option means adding a row here
 // and the row of README's table that the test prints.
 var options = []option{
-	{'g', "pgroup", "SEXTON_PGROUP", onOff, "", "",
+	{'g', "pgroup", "SEXTON_PGROUP", "TINI_KILL_PROCESS_GROUP", onOff, "", "",
 		"relay signals to COMMAND's process group, not only to COMMAND",
 		func(c *cli, _, _ string) error { c.cfg.Pgroup = true; return nil }},
-	{'t', "timeout", "SEXTON_TIMEOUT", value, "DUR", "",
+	{'t', "timeout", "SEXTON_TIMEOUT", "", value, "DUR", "",
 		"after DUR send the timeout signal, then SIGKILL --kill-after later; exit 124",
 		func(c *cli, name, v string) (err error) { c.cfg.Timeout, err = parseDuration(name, v); return err }},
-	{0, "timeout-signal", "SEXTON_TIMEOUT_SIGNAL", value, "SIG", "TERM",
+	{0, "timeout-signal", "SEXTON_TIMEOUT_SIGNAL", "", value, "SIG", "TERM",
 		"the signal sent when the timeout fires",
 		func(c *cli, name, v string) (err error) { c.cfg.TimeoutSignal, err = parseSignal(name, v); return err }},
-	{'k', "kill-after", "SEXTON_KILL_AFTER", value, "DUR", "5s",
+	{'k', "kill-after", "SEXTON_KILL_AFTER", "", value, "DUR", "5s",
 		"grace between a termination signal (the timeout's, or the SIGTERM that the processes COMMAND left get when it exits) and SIGKILL; 0 sends SIGKILL at once",
 		func(c *cli, name, v string) error {
 			d, err := parseDuration(name, v)
@@ -67,7 +74,7 @@ var options = []option{
 			c.cfg.KillAfter = d
 			return err
 		}},
-	{'r', "rewrite", "SEXTON_REWRITE", valueSet, "FROM:TO", "",
+	{'r', "rewrite", "SEXTON_REWRITE", "", valueSet, "FROM:TO", "",
 		"relay signal FROM as TO; TO 0 or drop drops FROM (repeatable)",
 		func(c *cli, name, v string) error {
 			from, to, err := forward.ParseRewrite(v)
@@ -77,7 +84,7 @@ var options = []option{
 			c.cfg.Table.Set(from, to)
 			return nil
 		}},
-	{0, "remap-exit", "SEXTON_REMAP_EXIT", valueSet, "FROM:TO", "",
+	{0, "remap-exit", "SEXTON_REMAP_EXIT", "", valueSet, "FROM:TO", "",
 		"report COMMAND's exit code FROM as TO, 0-255 each (repeatable); the timeout's own 124 is never remapped",
 		func(c *cli, name, v string) error {
 			from, to, err := parseRemap(v)
@@ -90,27 +97,27 @@ var options = []option{
 			c.cfg.RemapExit[from] = to
 			return nil
 		}},
-	{'p', "pdeathsig", "SEXTON_PDEATHSIG", value, "SIG", "",
+	{'p', "pdeathsig", "SEXTON_PDEATHSIG", "", value, "SIG", "",
 		"get SIG when sexton's parent dies, and relay it",
 		func(c *cli, name, v string) (err error) { c.cfg.Pdeathsig, err = parseSignal(name, v); return err }},
 	// No short form: tini's -w means something else.
-	{0, "wait-all", "SEXTON_WAIT_ALL", onOff, "", "",
+	{0, "wait-all", "SEXTON_WAIT_ALL", "", onOff, "", "",
 		"when COMMAND exits, keep relaying signals to the processes it left and exit when the last is gone",
 		func(c *cli, _, _ string) error { c.cfg.WaitAll = true; return nil }},
-	{0, "stop-delay", "SEXTON_STOP_DELAY", value, "DUR", "",
+	{0, "stop-delay", "SEXTON_STOP_DELAY", "", value, "DUR", "",
 		"hold the first SIGTERM for DUR before relaying it; a second one passes at once",
 		func(c *cli, name, v string) (err error) { c.cfg.StopDelay, err = parseDuration(name, v); return err }},
-	{'P', "pause", "SEXTON_PAUSE", onOff, "", "",
+	{'P', "pause", "SEXTON_PAUSE", "", onOff, "", "",
 		"run no command: reap, and exit 0 on SIGTERM or SIGINT (a pod's pause container)",
 		func(c *cli, _, _ string) error { c.cfg.Pause = true; return nil }},
-	{'s', "subreaper", "SEXTON_SUBREAPER", onOff, "", "",
+	{'s', "subreaper", "SEXTON_SUBREAPER", "TINI_SUBREAPER", onOff, "", "",
 		"accepted for tini's sake: sexton is a subreaper whenever it is not PID 1",
 		func(*cli, string, string) error { return nil }},
-	{'v', "verbose", "SEXTON_VERBOSE", level, "", "",
+	{'v', "verbose", "SEXTON_VERBOSE", "TINI_VERBOSITY", level, "", "",
 		"log each event (the start, each relayed or dropped signal, each reaped process, the exit, the timeout, the shutdown) to stderr, one line each prefixed \"sexton: \"; -vv adds the time since start (the variable: 0, 1 or 2)",
 		func(c *cli, name, v string) error {
 			if v == "" {
-				c.verbose++
+				c.verbose = min(c.verbose+1, 2) // tini takes -vvv
 				return nil
 			}
 			n, err := strconv.Atoi(v)
@@ -120,10 +127,34 @@ var options = []option{
 			c.verbose = n
 			return nil
 		}},
-	{'h', "help", "", onOff, "", "",
+	// tini's and dumb-init's own flags, so that swapping the binary keeps a
+	// container working (README's migration table).
+	{'e', "expect-exit", "", "", valueSet, "CODE", "",
+		"report COMMAND's exit code CODE (0-255) as 0, as tini -e does (repeatable; --remap-exit CODE:0)",
+		func(c *cli, name, v string) error {
+			code, err := strconv.Atoi(v)
+			if err != nil || code < 0 || code > 255 {
+				return usageError(name + " " + v + ": exit code " + strconv.Quote(v) + " is not a number 0-255")
+			}
+			if c.cfg.RemapExit == nil {
+				c.cfg.RemapExit = map[int]int{}
+			}
+			c.cfg.RemapExit[code] = 0
+			return nil
+		}},
+	{'w', "warn-reaped", "SEXTON_WARN_REAPED", "", onOff, "", "",
+		"write a line to stderr for each orphan reaped, even without -v, as tini -w does",
+		func(c *cli, _, _ string) error { c.warnReaped = true; return nil }},
+	{'c', "single-child", "", "", onOff, "", "",
+		"accepted for dumb-init's sake: sexton always relays to its one child (-g for its group)",
+		func(*cli, string, string) error { return nil }},
+	{'l', "license", "", "", onOff, "", "",
+		"print the license and exit",
+		func(c *cli, _, _ string) error { c.license = true; return nil }},
+	{'h', "help", "", "", onOff, "", "",
 		"print this help and exit",
 		func(c *cli, _, _ string) error { c.help = true; return nil }},
-	{'V', "version", "", onOff, "", "",
+	{'V', "version", "", "", onOff, "", "",
 		"print the version and exit",
 		func(c *cli, _, _ string) error { c.version = true; return nil }},
 }
@@ -181,7 +212,7 @@ func parseBool(s string) (on, ok bool) {
 // argument, joined to a short one (-t5s) or after = for a long one
 // (--timeout=5s). Then each option not on the command line is read from
 // its variable.
-func parseArgs(args []string, getenv func(string) string) (cli, error) {
+func parseArgs(args []string, lookupEnv func(string) (string, bool)) (cli, error) {
 	var c cli
 	given := map[*option]bool{}
 	i := 0
@@ -239,16 +270,20 @@ func parseArgs(args []string, getenv func(string) string) (cli, error) {
 		}
 	}
 	c.cfg.Argv = args[i:]
-	if c.help || c.version {
+	if c.help || c.version || c.license {
 		return c, nil
 	}
 	for k := range options {
 		o := &options[k]
-		if o.env == "" || given[o] {
+		if given[o] {
 			continue
 		}
-		if v := getenv(o.env); v != "" {
+		if v, _ := lookupEnv(o.env); o.env != "" && v != "" {
 			if err := applyEnv(&c, o, v); err != nil {
+				return c, err
+			}
+		} else if v, set := lookupEnv(o.tini); o.tini != "" && set {
+			if err := applyTini(&c, o, v); err != nil {
 				return c, err
 			}
 		}
@@ -287,6 +322,22 @@ func applyEnv(c *cli, o *option, v string) error {
 	return nil
 }
 
+// applyTini sets o from tini's variable, as tini reads it: TINI_SUBREAPER
+// and TINI_KILL_PROCESS_GROUP turn their option on when they are set at
+// all, whatever their value; TINI_VERBOSITY is tini's level, where tini's
+// default 1 (warnings only) is sexton's quiet 0.
+func applyTini(c *cli, o *option, v string) error {
+	if o.kind != level {
+		return o.set(c, o.tini, "")
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return usageError(o.tini + "=" + v + ": use a level 0 to 3, as tini takes it")
+	}
+	c.verbose = min(max(n-1, 0), 2)
+	return nil
+}
+
 func lookup(match func(o *option) bool) *option {
 	for i := range options {
 		if match(&options[i]) {
@@ -317,6 +368,9 @@ Options (each also set by its variable; the command line wins):
 		}
 		if o.env != "" {
 			help += "; variable " + o.env
+		}
+		if o.tini != "" {
+			help += " (or tini's " + o.tini + ")"
 		}
 		b.WriteString(wrap(help, "        ", 78))
 	}

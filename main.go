@@ -71,7 +71,7 @@ func (fd fdWriter) Write(b []byte) (int, error) {
 
 // run is main without the exit, so that tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
-	c, err := parseArgs(args, os.Getenv)
+	c, err := parseArgs(args, os.LookupEnv)
 	if err != nil {
 		io.WriteString(stderr, "sexton: "+err.Error()+"\n")
 		return exitUsage
@@ -85,8 +85,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// " - git.X" (as tini prints it) and warns on any other form.
 		io.WriteString(stdout, "sexton version "+version+" - git."+commit()+"\n")
 		return 0
+	case c.license:
+		io.WriteString(stdout, "sexton "+version+": Copyright the sexton authors; "+
+			"licensed under the Apache License 2.0 (https://www.apache.org/licenses/LICENSE-2.0); "+
+			"it comes with no warranty\n")
+		return 0
 	}
 	c.cfg.Log = logTo(stderr, c.verbose)
+	if c.warnReaped && c.verbose == 0 {
+		// -v logs each reaped orphan already.
+		c.cfg.Warn = logTo(stderr, 1)
+	}
 	code, err := reaper.Run(c.cfg)
 	if err != nil {
 		io.WriteString(stderr, "sexton: "+startMessage(err)+"\n")
@@ -150,6 +159,8 @@ func startMessage(err error) string {
 		return p + ": not found in PATH; give an absolute path or set PATH in the image"
 	case errors.Is(err, unix.ENOENT):
 		return p + ": no such file, or its #! interpreter or ELF loader is missing; check the path and the image"
+	case errors.Is(err, reaper.ErrSearchDenied):
+		return p + ": permission denied: a directory on its path cannot be searched; give that directory execute permission for sexton's user (chmod +x), or fix PATH"
 	case errors.Is(err, unix.EACCES):
 		return p + ": permission denied; make it a regular file with execute permission (chmod +x) on a mount without noexec"
 	case errors.Is(err, unix.ENOEXEC):

@@ -13,7 +13,12 @@ import (
 	"github.com/sexton-init/sexton/reaper"
 )
 
-func noEnv(string) string { return "" }
+func noEnv(string) (string, bool) { return "", false }
+
+// envOf is a lookupEnv that sees only env.
+func envOf(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+}
 
 func TestParseArgs(t *testing.T) {
 	// want is the zero cli (the defaults) with f applied.
@@ -227,7 +232,7 @@ func TestParseArgsEnv(t *testing.T) {
 		{map[string]string{"SEXTON_STOP_DELAY": "soon"}, []string{"cmd"}, nil, "SEXTON_STOP_DELAY"},
 	}
 	for _, tt := range tests {
-		got, err := parseArgs(tt.args, func(k string) string { return tt.env[k] })
+		got, err := parseArgs(tt.args, envOf(tt.env))
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("env %v, parseArgs(%q) err = %v; want %q", tt.env, tt.args, err, tt.wantErr)
@@ -250,4 +255,57 @@ func FuzzParseDuration(f *testing.F) {
 			t.Errorf("parseDuration(%q) = %v without error", s, d)
 		}
 	})
+}
+
+// tini's and dumb-init's flags and tini's variables, with their meaning
+// there, and the order: a flag wins over SEXTON_*, which wins over TINI_*.
+func TestParseArgsPeers(t *testing.T) {
+	tests := []struct {
+		env   map[string]string
+		args  []string
+		check func(c cli) bool
+	}{
+		// tini
+		{nil, []string{"-e", "143", "-e", "2", "cmd"}, func(c cli) bool { return reflect.DeepEqual(c.cfg.RemapExit, map[int]int{143: 0, 2: 0}) }},
+		{nil, []string{"-g", "-e143", "--", "cmd"}, func(c cli) bool { return c.cfg.Pgroup && c.cfg.RemapExit[143] == 0 }},
+		{nil, []string{"-w", "cmd"}, func(c cli) bool { return c.warnReaped }},
+		{nil, []string{"-s", "cmd"}, func(c cli) bool { return true }},
+		{nil, []string{"-p", "SIGKILL", "cmd"}, func(c cli) bool { return c.cfg.Pdeathsig == unix.SIGKILL }},
+		{nil, []string{"-vvv", "cmd"}, func(c cli) bool { return c.verbose == 2 }},
+		{nil, []string{"-l"}, func(c cli) bool { return c.license }},
+		{map[string]string{"TINI_KILL_PROCESS_GROUP": ""}, []string{"cmd"}, func(c cli) bool { return c.cfg.Pgroup }},
+		{map[string]string{"TINI_KILL_PROCESS_GROUP": "0"}, []string{"cmd"}, func(c cli) bool { return c.cfg.Pgroup }}, // set at all, as tini reads it
+		{map[string]string{"TINI_SUBREAPER": "1"}, []string{"cmd"}, func(c cli) bool { return true }},
+		{map[string]string{"TINI_VERBOSITY": "1"}, []string{"cmd"}, func(c cli) bool { return c.verbose == 0 }},
+		{map[string]string{"TINI_VERBOSITY": "2"}, []string{"cmd"}, func(c cli) bool { return c.verbose == 1 }},
+		{map[string]string{"TINI_VERBOSITY": "3"}, []string{"cmd"}, func(c cli) bool { return c.verbose == 2 }},
+		// dumb-init
+		{nil, []string{"-c", "cmd"}, func(c cli) bool { return !c.cfg.Pgroup }},
+		{nil, []string{"--single-child", "-r", "15:3", "-r", "1:0", "cmd"}, func(c cli) bool {
+			out, ok := c.cfg.Table.Lookup(unix.SIGTERM)
+			_, hup := c.cfg.Table.Lookup(unix.SIGHUP)
+			return ok && out == unix.SIGQUIT && !hup
+		}},
+		{nil, []string{"-V"}, func(c cli) bool { return c.version }},
+		// precedence: flag > SEXTON_* > TINI_*
+		{map[string]string{"SEXTON_PGROUP": "0", "TINI_KILL_PROCESS_GROUP": "1"}, []string{"cmd"}, func(c cli) bool { return !c.cfg.Pgroup }},
+		{map[string]string{"SEXTON_PGROUP": "0", "TINI_KILL_PROCESS_GROUP": "1"}, []string{"-g", "cmd"}, func(c cli) bool { return c.cfg.Pgroup }},
+		{map[string]string{"SEXTON_VERBOSE": "0", "TINI_VERBOSITY": "3"}, []string{"cmd"}, func(c cli) bool { return c.verbose == 0 }},
+		{map[string]string{"SEXTON_VERBOSE": "", "TINI_VERBOSITY": "3"}, []string{"cmd"}, func(c cli) bool { return c.verbose == 2 }},
+		{map[string]string{"SEXTON_VERBOSE": "2", "TINI_VERBOSITY": "1"}, []string{"-v", "cmd"}, func(c cli) bool { return c.verbose == 1 }},
+	}
+	for _, tt := range tests {
+		got, err := parseArgs(tt.args, envOf(tt.env))
+		if err != nil || !tt.check(got) {
+			t.Errorf("env %v, parseArgs(%q) = %+v, %v; not as expected", tt.env, tt.args, got, err)
+		}
+	}
+	for _, bad := range [][]string{{"-e", "256", "cmd"}, {"-e", "x", "cmd"}} {
+		if _, err := parseArgs(bad, noEnv); err == nil {
+			t.Errorf("parseArgs(%q) accepted a bad exit code", bad)
+		}
+	}
+	if _, err := parseArgs([]string{"cmd"}, envOf(map[string]string{"TINI_VERBOSITY": "loud"})); err == nil || !strings.Contains(err.Error(), "TINI_VERBOSITY=loud") {
+		t.Errorf("TINI_VERBOSITY=loud: err = %v; want one naming it", err)
+	}
 }

@@ -46,21 +46,23 @@ func markdownOptions() string {
 		if o.env != "" {
 			env = "`" + o.env + "`"
 		}
-		switch o.kind {
-		case onOff:
-			if o.env != "" {
-				env += " (yes/no)"
-				def = "no"
-			}
-		case level:
+		switch {
+		case o.kind == level:
 			names += " (repeatable)"
 			env += " (0-2)"
 			def = "0"
-		case valueSet:
+		case o.env == "":
+		case o.kind == onOff:
+			env += " (yes/no)"
+			def = "no"
+		case o.kind == valueSet:
 			env += " (comma-separated)"
 		}
 		if def == "" && o.env != "" {
 			def = "none"
+		}
+		if o.tini != "" {
+			env += "; tini's `" + o.tini + "`"
 		}
 		b.WriteString("| " + names + " | " + env + " | " + def + " | " + o.help + " |\n")
 	}
@@ -82,5 +84,60 @@ func TestUsageListsEveryOption(t *testing.T) {
 		if len(line) > 80 {
 			t.Errorf("--help line longer than 80 columns: %q", line)
 		}
+	}
+}
+
+// README's migration table lists each tini and dumb-init flag and tini
+// variable that sexton accepts: every flag in it parses, every variable is
+// an option's tini variable, and every tini variable of the table of
+// options is in it.
+func TestREADMEMigration(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "<!-- migration: checked against flags.go by TestREADMEMigration -->\n")
+	table, _, ok2 := strings.Cut(table, "<!-- end of migration -->")
+	if !ok || !ok2 {
+		t.Fatal("README.md has no migration table between its markers")
+	}
+	// A value for each placeholder the table uses.
+	sample := map[string]string{"CODE": "143", "SIG": "TERM", "s:r": "15:3"}
+	vars := map[string]bool{}
+	rows := 0
+	for _, line := range strings.Split(strings.TrimSpace(table), "\n")[2:] {
+		cols := strings.Split(line, "|")
+		if len(cols) != 5 {
+			t.Fatalf("malformed row %q", line)
+		}
+		rows++
+		for _, cell := range strings.Split(cols[2], "`") {
+			form := strings.TrimSpace(cell)
+			switch {
+			case strings.HasPrefix(form, "TINI_"):
+				vars[form] = true
+				if lookup(func(o *option) bool { return o.tini == form }) == nil {
+					t.Errorf("README's migration table names %s, which no option reads", form)
+				}
+			case strings.HasPrefix(form, "-"):
+				args := strings.Fields(form)
+				for i, a := range args[1:] {
+					if v, ok := sample[a]; ok {
+						args[1+i] = v
+					}
+				}
+				if _, err := parseArgs(append(args, "cmd"), noEnv); err != nil {
+					t.Errorf("README's migration table lists %q, which sexton refuses: %v", form, err)
+				}
+			}
+		}
+	}
+	for _, o := range options {
+		if o.tini != "" && !vars[o.tini] {
+			t.Errorf("%s is read but not in README's migration table", o.tini)
+		}
+	}
+	if rows < 10 {
+		t.Errorf("README's migration table has %d rows; want the tini and dumb-init flags", rows)
 	}
 }

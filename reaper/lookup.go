@@ -28,7 +28,7 @@ func lookPath(name string) (string, error) {
 	if !ok {
 		dirs = defaultPath
 	}
-	var denied string
+	var denied *StartError // the first candidate execvp would report EACCES for
 	for dir := range strings.SplitSeq(dirs, ":") {
 		if dir == "" {
 			dir = "."
@@ -39,13 +39,13 @@ func lookPath(name string) (string, error) {
 			return path, nil
 		case unix.ENOENT, unix.ENOTDIR:
 		default:
-			if denied == "" {
-				denied = path
+			if denied == nil {
+				denied = &StartError{Path: path, Err: err}
 			}
 		}
 	}
-	if denied != "" {
-		return "", &StartError{Path: denied, Err: unix.EACCES}
+	if denied != nil {
+		return "", denied
 	}
 	return "", &StartError{Path: name, Err: ErrNotFound}
 }
@@ -54,7 +54,9 @@ func lookPath(name string) (string, error) {
 // says why not with the errno execve would give.
 func executable(path string) error {
 	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
+	if err := unix.Stat(path, &st); err == unix.EACCES {
+		return ErrSearchDenied // the file is not the problem: a directory is
+	} else if err != nil {
 		return err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {

@@ -274,7 +274,7 @@ func (l *loop) signal(sig unix.Signal) error {
 //
 // WUNTRACED|WCONTINUED: a stop or continue of the command is logged; it is
 // not an exit.
-func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, log func(string)) {
+func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, log, warn func(string)) {
 	defer close(gone)
 	reaped := 0
 	for {
@@ -315,8 +315,14 @@ func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, l
 			continue
 		}
 		reaped++
-		if log != nil {
-			log("reaped orphan #" + strconv.Itoa(reaped) + ": pid " + strconv.Itoa(pid) + " " + describe(ws))
+		if log != nil || warn != nil {
+			line := "reaped orphan #" + strconv.Itoa(reaped) + ": pid " + strconv.Itoa(pid) + " " + describe(ws)
+			if log != nil {
+				log(line)
+			}
+			if warn != nil {
+				warn(line)
+			}
 		}
 	}
 }

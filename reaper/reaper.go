@@ -106,6 +106,10 @@ type Config struct {
 	// called from two goroutines, so it must be safe for concurrent use;
 	// lines are only built when it is set.
 	Log func(line string)
+	// Warn, when not nil, receives one line for each orphan reaped (tini's
+	// -w), whether Log is set or not. It is called from the waiter's
+	// goroutine.
+	Warn func(line string)
 }
 
 // StartError reports that the command could not be started. Err is the
@@ -135,6 +139,17 @@ type notFound struct{}
 
 func (notFound) Error() string        { return "not found in PATH" }
 func (notFound) Is(target error) bool { return target == unix.ENOENT }
+
+// ErrSearchDenied means a directory on the way to the command cannot be
+// searched (no x bit for sexton's user), so the command cannot be reached,
+// whatever its own mode. It matches unix.EACCES with errors.Is, as execve
+// reports it.
+var ErrSearchDenied = searchDenied{}
+
+type searchDenied struct{}
+
+func (searchDenied) Error() string        { return "a directory on its path cannot be searched" }
+func (searchDenied) Is(target error) bool { return target == unix.EACCES }
 
 // ErrRunTwice is returned by a second call of [Run] in one process.
 var ErrRunTwice = errors.New("reaper.Run may run once per process")
@@ -227,7 +242,7 @@ func Run(cfg Config) (int, error) {
 	l.gone = make(chan struct{})
 	// The waiter runs until nothing is left to wait for, or until sexton
 	// exits; it is the only caller of wait4.
-	go waitAll(l.pid, l.exited, l.gone, cfg.Log)
+	go waitAll(l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)
 	return l.run(), nil
 }
 

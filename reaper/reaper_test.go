@@ -132,7 +132,7 @@ func BenchmarkReapBatch(b *testing.B) {
 		}
 		exited, gone := make(chan unix.WaitStatus, 1), make(chan struct{})
 		b.StartTimer()
-		waitAll(-2, exited, gone, nil) // -2: no main child; returns at ECHILD
+		waitAll(-2, exited, gone, nil, nil) // -2: no main child; returns at ECHILD
 		b.StopTimer()
 		<-gone
 		done += k
