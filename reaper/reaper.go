@@ -332,8 +332,13 @@ func rtSigaction(sig unix.Signal, act, old *sigaction) error {
 // start spawns the command. It uses syscall.ForkExec directly: os/exec's
 // Wait would race the waiter for the child's status.
 func (l *loop) start(path string) error {
+	env := environ()
+	exe, argv := path, l.cfg.Argv
+	if viaTrampoline(env) {
+		exe, argv = selfExe, append([]string{trampolineArg0, path}, l.cfg.Argv...)
+	}
 	attr := &syscall.ProcAttr{
-		Env:   environ(),
+		Env:   env,
 		Files: stdio(),
 		Sys: &syscall.SysProcAttr{
 			// Its own group, so -g can signal its descendants and a
@@ -349,7 +354,7 @@ func (l *loop) start(path string) error {
 		attr.Sys.Ctty = 0
 	}
 	l.pidfd = -1
-	pid, err := syscall.ForkExec(path, l.cfg.Argv, attr)
+	pid, err := syscall.ForkExec(exe, argv, attr)
 	if err != nil {
 		var errno syscall.Errno
 		if errors.As(err, &errno) {
