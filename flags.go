@@ -19,6 +19,7 @@ type cli struct {
 	help       bool
 	version    bool
 	license    bool
+	install    string // --install DIR
 }
 
 // kind is the kind of value an option takes, which says how its variable
@@ -127,6 +128,9 @@ var options = []option{
 			c.verbose = n
 			return nil
 		}},
+	{0, "install", "SEXTON_INSTALL", "", value, "DIR", "",
+		"run no command: copy sexton to DIR/sexton (atomically, mode 0755), print that path and exit 0; for a Kubernetes init container that puts sexton in a shared volume",
+		func(c *cli, _, v string) error { c.install = v; return nil }},
 	// tini's and dumb-init's own flags, so that swapping the binary keeps a
 	// container working (README's migration table).
 	{'e', "expect-exit", "", "", valueSet, "CODE", "",
@@ -288,10 +292,19 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool)) (cli, error
 			}
 		}
 	}
+	mode := ""
 	switch {
-	case c.cfg.Pause && len(c.cfg.Argv) > 0:
-		return c, usageError("--pause runs no command; remove " + c.cfg.Argv[0] + " or --pause")
-	case !c.cfg.Pause && len(c.cfg.Argv) == 0:
+	case c.cfg.Pause && c.install != "":
+		return c, usageError("--pause and --install are two modes; give one")
+	case c.cfg.Pause:
+		mode = "--pause"
+	case c.install != "":
+		mode = "--install"
+	}
+	switch {
+	case mode != "" && len(c.cfg.Argv) > 0:
+		return c, usageError(mode + " runs no command; remove " + c.cfg.Argv[0] + " or " + mode)
+	case mode == "" && len(c.cfg.Argv) == 0:
 		return c, usageError("no command given; usage: sexton [options] [--] COMMAND [ARGS...]")
 	}
 	return c, nil

@@ -91,6 +91,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			"it comes with no warranty\n")
 		return 0
 	}
+	if c.install != "" {
+		path, err := install(c.install)
+		if err != nil {
+			io.WriteString(stderr, "sexton: "+err.Error()+"\n")
+			return exitUsage
+		}
+		io.WriteString(stdout, path+"\n")
+		return 0
+	}
 	c.cfg.Log = logTo(stderr, c.verbose)
 	if c.warnReaped && c.verbose == 0 {
 		// -v logs each reaped orphan already.
