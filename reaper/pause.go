@@ -138,7 +138,10 @@ func (l *loop) stopRest(sig unix.Signal, reaped *int) {
 	if l.logging() {
 		who := "every other process"
 		if n >= 0 {
-			who = strconv.Itoa(n) + " processes"
+			who = strconv.Itoa(n) + " process"
+			if n != 1 {
+				who += "es"
+			}
 		}
 		line := name + ": sent " + forward.Name(first) + " to " + who
 		if first == unix.SIGKILL {

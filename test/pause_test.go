@@ -56,7 +56,7 @@ func TestPauseStopsSharedNamespace(t *testing.T) {
 		app := joinNamespace(t, p, "trap")
 		p.signal(syscall.SIGTERM)
 		app.out.expectPrefix(t, "main sig 15")
-		p.errs.expectPrefix(t, "sexton: SIGTERM: sent SIGTERM to 1 processes")
+		p.errs.expectPrefix(t, "sexton: SIGTERM: sent SIGTERM to 1 process")
 		stillRunning(t, p, 500*time.Millisecond, "while the application was stopping")
 		app.send("exit 7")
 		app.finish(7)
@@ -112,7 +112,7 @@ func TestPauseStopNow(t *testing.T) {
 		if took := exitedWithin(t, p, start); took > 5*time.Second {
 			t.Errorf("with --kill-after 0 sexton took %v to exit; want at once", took)
 		}
-		p.errs.expectPrefix(t, "sexton: SIGTERM: sent SIGKILL to 1 processes (--kill-after 0)")
+		p.errs.expectPrefix(t, "sexton: SIGTERM: sent SIGKILL to 1 process (--kill-after 0)")
 		if got := app.out.seen(); strings.Contains(strings.Join(got, "\n"), "main sig 15") {
 			t.Errorf("with --kill-after 0 the application got TERM first: %q", got)
 		}
@@ -152,7 +152,7 @@ func TestPauseStopsDescendants(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.out.expectPrefix(t, "main sig 15")
-	p.errs.expectPrefix(t, "sexton: SIGTERM: sent SIGTERM to 1 processes")
+	p.errs.expectPrefix(t, "sexton: SIGTERM: sent SIGTERM to 1 process")
 	stillRunning(t, p, 500*time.Millisecond, "while its child was stopping")
 	p.send("exit 7")
 	p.finish(0)
