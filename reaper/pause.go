@@ -199,8 +199,8 @@ func (l *loop) stopRest(sig unix.Signal, reaped *int) {
 			}
 			l.signalRest(unix.SIGKILL, false)
 			// As PID 1 our exit makes the kernel kill and wait for
-			// every process left; as a subreaper they go to our
-			// parent. Reap what has gone already, and go.
+			// every process left; as a subreaper they go to the next
+			// subreaper up, or init. Reap what has gone already, and go.
 			l.reapExited(reaped)
 			return
 		}
