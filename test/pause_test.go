@@ -159,3 +159,39 @@ func TestPauseStopsDescendants(t *testing.T) {
 	p.errs.expectPrefix(t, "sexton: reaped orphan #1: ")
 	p.errs.expectPrefix(t, "sexton: every other process exited after ")
 }
+
+// The same with a shell from the host (unshare shares its filesystem),
+// whose trap does the work on its own: it writes a line and exits 7
+// half a second later, or exits at once and leaves a process behind that
+// was started after the TERM, and which sexton must wait for too.
+func TestPauseStopsSharedNamespaceShell(t *testing.T) {
+	needRoot(t)
+	for _, tt := range []struct {
+		name, trap string
+		code       int
+		last       string // the last line the shell's processes write
+	}{
+		{"trap", `echo term; sleep 0.5; echo bye; exit 7`, 7, "bye"},
+		{"leftover", `echo term; (sleep 0.5; echo late) & exit 7`, 7, "late"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startUnshare(t, runOpts{}, "/sexton", "-v", "--pause", "--kill-after", "10")
+			p.errs.expectPrefix(t, "sexton: pausing")
+			// The loop's sleep is a process of its own that gets TERM
+			// too; the shell runs its trap once that sleep is gone.
+			app := startProc(t, "unshare-exec", exec.Command("nsenter", "-t", strconv.Itoa(p.initPID()), "-p", "-m",
+				"sh", "-c", `trap '`+tt.trap+`' TERM; echo ready; while :; do sleep 1; done`))
+			app.out.expectPrefix(t, "ready")
+			start := time.Now()
+			p.signal(syscall.SIGTERM)
+			app.out.expectPrefix(t, "term")
+			stillRunning(t, p, 300*time.Millisecond, "while the shell's trap ran")
+			app.out.expectPrefix(t, tt.last)
+			if took := exitedWithin(t, p, start); took < 500*time.Millisecond {
+				t.Errorf("sexton exited %v after TERM; want after the trap's half second", took)
+			}
+			app.finish(tt.code)
+			p.errs.expectPrefix(t, "sexton: every other process exited after ")
+		})
+	}
+}
