@@ -194,6 +194,11 @@ func (l *loop) stopRest(sig unix.Signal, reaped *int) {
 			l.log("cannot watch the processes left: waiting for SIGCHLD or --kill-after")
 		case <-kill.c:
 			kill.c = nil
+			if !l.anyRest() {
+				// Unwatched (see above), they went without a word.
+				l.log("every other process is gone (their exits could not be watched); exiting")
+				return
+			}
 			if l.logging() {
 				l.log("processes still running " + l.cfg.KillAfter.String() + " after " + forward.Name(sig) + ": sending SIGKILL; exiting")
 			}
