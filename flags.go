@@ -66,7 +66,7 @@ var options = []option{
 		"the signal sent when the timeout fires",
 		func(c *cli, name, v string) (err error) { c.cfg.TimeoutSignal, err = parseSignal(name, v); return err }},
 	{'k', "kill-after", "SEXTON_KILL_AFTER", "", value, "DUR", "5s",
-		"grace between a termination signal (the timeout's, or the SIGTERM that the processes COMMAND left get when it exits) and SIGKILL; 0 sends SIGKILL at once",
+		"grace between a termination signal (the timeout's, the SIGTERM that the processes COMMAND left get when it exits, or the one --pause passes on) and SIGKILL; 0 sends SIGKILL at once",
 		func(c *cli, name, v string) error {
 			d, err := parseDuration(name, v)
 			if d == 0 {
@@ -109,7 +109,7 @@ var options = []option{
 		"hold the first SIGTERM for DUR before relaying it; a second one passes at once",
 		func(c *cli, name, v string) (err error) { c.cfg.StopDelay, err = parseDuration(name, v); return err }},
 	{'P', "pause", "SEXTON_PAUSE", "", onOff, "", "",
-		"run no command: reap, and exit 0 on SIGTERM or SIGINT (a pod's pause container)",
+		"run no command: reap; on SIGTERM or SIGINT pass it to every other process of the PID namespace, wait for them (SIGKILL after --kill-after), and exit 0 (a pod's pause container)",
 		func(c *cli, _, _ string) error { c.cfg.Pause = true; return nil }},
 	{'s', "subreaper", "SEXTON_SUBREAPER", "TINI_SUBREAPER", onOff, "", "",
 		"accepted for tini's sake: sexton is a subreaper whenever it is not PID 1",

@@ -98,8 +98,12 @@ type Config struct {
 	// PID 1 keeps no socket or file open. A library caller that still
 	// needs its fds sets it.
 	KeepFDs bool
-	// Pause runs no command: sexton only reaps what is parented to it and
-	// returns 0 on SIGTERM or SIGINT, as a pod's pause container does.
+	// Pause runs no command: sexton only reaps what is parented to it
+	// until SIGTERM or SIGINT, as a pod's pause container does. Then it
+	// passes that signal to every other process it is responsible for
+	// (as PID 1, the whole PID namespace, which a pod's containers may
+	// share), waits for them to exit (SIGKILL after KillAfter, or at a
+	// second SIGTERM or SIGINT), and returns 0.
 	Pause bool
 	// Log, when not nil, receives one line per event (start, each relayed
 	// signal, each reaped process, the exit), without a newline. It is
@@ -180,7 +184,7 @@ func Run(cfg Config) (int, error) {
 		cfg.KillAfter = 0
 	}
 	if cfg.Pause {
-		return pause(cfg.Log)
+		return pause(cfg)
 	}
 	if len(cfg.Argv) == 0 {
 		return 0, errors.New("no command to run")

@@ -110,3 +110,25 @@ func parentOf(pid int) (int, bool) {
 	ppid, err := strconv.Atoi(string(f[1]))
 	return ppid, err == nil
 }
+
+// namespacePIDs lists every process of our PID namespace but us, PID 1,
+// from /proc. ok is false when /proc is not our namespace's (a runtime
+// mounts one for it; `unshare --pid` without --mount-proc does not): its
+// numbers would then name other processes than ours.
+func namespacePIDs() (pids []int, ok bool) {
+	var buf [16]byte
+	n, err := unix.Readlink("/proc/self", buf[:])
+	if err != nil || string(buf[:n]) != "1" {
+		return nil, false
+	}
+	names, err := readDir("/proc")
+	if err != nil {
+		return nil, false
+	}
+	for _, name := range names {
+		if pid, err := strconv.Atoi(name); err == nil && pid != 1 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, true
+}
