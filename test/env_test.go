@@ -9,9 +9,31 @@ import (
 	"testing"
 )
 
+// envKind says where a test runs sexton.
+type envKind int
+
+const (
+	envHost    envKind = iota // started by the test itself: not PID 1, a subreaper
+	envUnshare                // PID 1 of a fresh PID namespace, through unshare
+	envRunc                   // PID 1 of a runc container
+)
+
+// String names the kind; forEachEnv uses it as the subtest name.
+func (k envKind) String() string {
+	switch k {
+	case envHost:
+		return "host"
+	case envUnshare:
+		return "unshare"
+	case envRunc:
+		return "runc"
+	}
+	return fmt.Sprintf("envKind(%d)", int(k))
+}
+
 // env is a place to run sexton as PID 1.
 type env struct {
-	name string
+	kind envKind
 	// start runs sexton with args (paths inside the rootfs: /sexton,
 	// /fixture) as PID 1.
 	start func(t *testing.T, o runOpts, args ...string) *proc
@@ -28,16 +50,16 @@ type runOpts struct {
 
 // envs lists the two PID-1 environments; each test runs in both.
 var envs = []env{
-	{name: "unshare", start: startUnshare},
-	{name: "runc", start: startRunc},
+	{kind: envUnshare, start: startUnshare},
+	{kind: envRunc, start: startRunc},
 }
 
 // forEachEnv runs f as a subtest in each environment.
 func forEachEnv(t *testing.T, f func(t *testing.T, e env)) {
 	for _, e := range envs {
-		t.Run(e.name, func(t *testing.T) {
+		t.Run(e.kind.String(), func(t *testing.T) {
 			needRoot(t)
-			if e.name == "runc" {
+			if e.kind == envRunc {
 				needRunc(t)
 			}
 			f(t, e)
@@ -60,7 +82,7 @@ func startUnshare(t *testing.T, o runOpts, args ...string) *proc {
 	if o.env != nil {
 		cmd.Env = append(os.Environ(), o.env...)
 	}
-	return startProc(t, "unshare", cmd)
+	return startProc(t, envUnshare, cmd)
 }
 
 // hostPaths turns the rootfs paths /sexton and /fixture (and /notexec) into
@@ -114,7 +136,7 @@ func startRunc(t *testing.T, o runOpts, args ...string) *proc {
 	// them reach sexton, sent from outside the namespace). Turn them off
 	// in runc, or the container gets SIGURGs that no test sent.
 	cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1")
-	p := startProc(t, "runc", cmd)
+	p := startProc(t, envRunc, cmd)
 	p.id, p.runcRT = id, state
 	t.Cleanup(func() {
 		// runc delete -f kills and removes the container if it is still

@@ -17,7 +17,7 @@ import (
 // proc is a running sexton and its workload as seen from outside.
 type proc struct {
 	t      *testing.T
-	env    string
+	env    envKind
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	out    *lines // the workload's stdout (and sexton's, which is the same)
@@ -75,9 +75,9 @@ func (p *proc) finish(want int) {
 
 // startProc starts cmd with pipes on its stdio and cleans it up at the end
 // of the test.
-func startProc(t *testing.T, envName string, cmd *exec.Cmd) *proc {
+func startProc(t *testing.T, kind envKind, cmd *exec.Cmd) *proc {
 	t.Helper()
-	p := &proc{t: t, env: envName, cmd: cmd, done: make(chan struct{})}
+	p := &proc{t: t, env: kind, cmd: cmd, done: make(chan struct{})}
 	// Our own pipes rather than StdinPipe and StdoutPipe: Wait closes
 	// those when the process exits, while lines may still be in them, and
 	// while what it started may still read its stdin. These end when the
@@ -158,7 +158,7 @@ func (p *proc) kill() {
 	if p.id != "" {
 		exec.Command("runc", "--root", p.runcRT, "kill", p.id, "KILL").Run()
 	}
-	if p.env == "host" {
+	if p.env == envHost {
 		// Not in a namespace of its own: kill the tree from the leaves
 		// up by pid, so nothing it started outlives the test.
 		killTree(p.cmd.Process.Pid)

@@ -150,12 +150,12 @@ func gone(t *testing.T, pids []int) {
 // /proc. A timeout ends a tree whose members ignore TERM, and a command
 // that exits leaves nothing behind.
 func TestShutdownAsSubreaper(t *testing.T) {
-	p := startProc(t, "host", exec.Command(bin, "-v", "-t", "0.5s", "-k", "0.5s", "--", fixture, "trap", "--bg", "3"))
+	p := startProc(t, envHost, exec.Command(bin, "-v", "-t", "0.5s", "-k", "0.5s", "--", fixture, "trap", "--bg", "3"))
 	pids := bgPIDs(t, p, 3)
 	p.finish(124)
 	gone(t, pids)
 
-	p = startProc(t, "host", exec.Command(bin, "-k", "0.5s", "--", fixture, "trap", "--bg", "3"))
+	p = startProc(t, envHost, exec.Command(bin, "-k", "0.5s", "--", fixture, "trap", "--bg", "3"))
 	pids = bgPIDs(t, p, 3)
 	p.out.expectPrefix(t, "main ready")
 	p.send("exit 0")

@@ -118,7 +118,7 @@ func TestStopDelay(t *testing.T) {
 // Host mode: --wait-all as a subreaper waits for the double-forked worker
 // too (it is re-parented to sexton, not to the host's init).
 func TestWaitAllAsSubreaper(t *testing.T) {
-	p := startProc(t, "host", exec.Command(bin, "--wait-all", "--", fixture, "workers", "1", "300", "--double"))
+	p := startProc(t, envHost, exec.Command(bin, "--wait-all", "--", fixture, "workers", "1", "300", "--double"))
 	p.finish(0)
 	if out := strings.Join(p.out.seen(), "\n"); !strings.Contains(out, "main w1 done") {
 		t.Errorf("sexton exited before the worker finished:\n%s", out)
