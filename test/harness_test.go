@@ -8,7 +8,7 @@
 // decides when to skip; env_test.go starts sexton in each environment
 // (unshare, runc); proc_test.go follows a started sexton (stdin, exit code,
 // signals, pids, clean-up); lines_test.go waits for lines of its output;
-// inspect_test.go reads /proc about it.
+// inspect_test.go reads /proc about it, through test/internal/procfs.
 package test
 
 import (

@@ -1,33 +1,17 @@
 package test
 
 import (
-	"bytes"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/sexton-init/sexton/test/internal/procfs"
 )
 
-// childrenOf lists pid's children. Each thread has its own list (a child
-// belongs to the thread that forked it), so read them all.
+// childrenOf lists pid's children (from every thread's list).
 func childrenOf(t *testing.T, pid int) []int {
 	t.Helper()
-	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("children of %d: no /proc/%d/task/*/children", pid, pid)
-	}
-	var kids []int
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue // the thread exited
-		}
-		for _, w := range strings.Fields(string(b)) {
-			n, _ := strconv.Atoi(w)
-			kids = append(kids, n)
-		}
+	kids, err := procfs.Children(pid)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return kids
 }
@@ -35,20 +19,17 @@ func childrenOf(t *testing.T, pid int) []int {
 // procState is the one-letter state of pid (R, S, T, Z, ...).
 func procState(t *testing.T, pid int) string {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	st, err := procfs.ReadStat(pid)
 	if err != nil {
 		t.Fatalf("state of %d: %v", pid, err)
 	}
-	// The command name in parentheses may hold spaces; the state follows
-	// the last ')'.
-	rest := string(b[bytes.LastIndexByte(b, ')')+1:])
-	return strings.Fields(rest)[0]
+	return st.State
 }
 
 // pidNS names the PID namespace of pid (the target of /proc/pid/ns/pid).
 func pidNS(t *testing.T, pid int) string {
 	t.Helper()
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid))
+	ns, err := procfs.PIDNamespace(pid)
 	if err != nil {
 		t.Fatalf("pid namespace of %d: %v", pid, err)
 	}
@@ -68,25 +49,23 @@ func namespaceProcs(t *testing.T, ns string) map[int]string {
 
 // procsIn is namespaceProcs for a goroutine that cannot fail the test.
 func procsIn(ns string) (map[int]string, error) {
-	ents, err := os.ReadDir("/proc")
+	stats, err := procfs.InPIDNamespace(ns)
 	if err != nil {
 		return nil, err
 	}
-	procs := map[int]string{}
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		// A process can exit while we look: skip what vanished.
-		if other, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err != nil || other != ns {
-			continue
-		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		procs[pid] = strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))[0]
+	procs := make(map[int]string, len(stats))
+	for pid, st := range stats {
+		procs[pid] = st.State
 	}
 	return procs, nil
+}
+
+// vmRSS is pid's resident set in KiB.
+func vmRSS(t *testing.T, pid int) int {
+	t.Helper()
+	st, err := procfs.ReadStatus(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.VmRSS
 }

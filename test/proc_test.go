@@ -2,16 +2,15 @@ package test
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sexton-init/sexton/test/internal/procfs"
 )
 
 // proc is a running sexton and its workload as seen from outside.
@@ -167,17 +166,13 @@ func (p *proc) kill() {
 	p.cmd.Process.Kill()
 }
 
-// killTree SIGKILLs pid's descendants, found through /proc.
+// killTree SIGKILLs pid's descendants, found through /proc, from the
+// leaves up. A process that is gone has no children left to find.
 func killTree(pid int) {
-	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		for _, w := range strings.Fields(string(b)) {
-			if kid, err := strconv.Atoi(w); err == nil {
-				killTree(kid)
-				syscall.Kill(kid, syscall.SIGKILL)
-			}
-		}
+	kids, _ := procfs.Children(pid)
+	for _, kid := range kids {
+		killTree(kid)
+		syscall.Kill(kid, syscall.SIGKILL)
 	}
 }
 
