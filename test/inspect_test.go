@@ -60,6 +60,15 @@ func procsIn(ns string) (map[int]string, error) {
 	return procs, nil
 }
 
+// afterExit checks, once sexton has exited, that no process is left in the
+// PID namespace ns: no zombie, nothing still running.
+func afterExit(t *testing.T, ns string) {
+	t.Helper()
+	if left := namespaceProcs(t, ns); len(left) != 0 {
+		t.Errorf("processes left in the namespace after sexton exited: %v", left)
+	}
+}
+
 // vmRSS is pid's resident set in KiB.
 func vmRSS(t *testing.T, pid int) int {
 	t.Helper()

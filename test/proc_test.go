@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -222,4 +223,14 @@ func (p *proc) commandPID() int {
 		p.t.Fatalf("sexton has children %v; want exactly the command", kids)
 	}
 	return kids[0]
+}
+
+// logged reports whether sexton's stderr has a line containing s.
+func logged(p *proc, s string) bool {
+	for _, l := range p.errs.seen() {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -11,25 +11,6 @@ import (
 	"time"
 )
 
-// afterExit checks, once sexton has exited, that no process is left in the
-// PID namespace ns: no zombie, nothing still running.
-func afterExit(t *testing.T, ns string) {
-	t.Helper()
-	if left := namespaceProcs(t, ns); len(left) != 0 {
-		t.Errorf("processes left in the namespace after sexton exited: %v", left)
-	}
-}
-
-// logged reports whether sexton's stderr has a line containing s.
-func logged(p *proc, s string) bool {
-	for _, l := range p.errs.seen() {
-		if strings.Contains(l, s) {
-			return true
-		}
-	}
-	return false
-}
-
 // A command that hangs (here: waits forever, TERM at its default) is
 // ended by --timeout: killed, reaped, exit 124, nothing left.
 func TestTimeoutEndsHungCommand(t *testing.T) {
