@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sexton-init/sexton/test/internal/procfs"
 )
 
 var (
@@ -82,12 +84,13 @@ type initSpec struct {
 // process bookkeeping: everything started is in live until it is reaped.
 
 type proc struct {
-	name    string
-	cmd     *exec.Cmd
-	stdin   *os.File
-	lines   chan string
-	done    chan struct{}
-	initPID int
+	name       string
+	cmd        *exec.Cmd
+	stdin      *os.File
+	lines      chan string
+	done       chan struct{}
+	initPID    int // host pids, set by findPIDs
+	fixturePID int
 }
 
 var (
@@ -210,32 +213,26 @@ func (p *proc) waitLine(prefix string, timeout time.Duration) (string, error) {
 	}
 }
 
-// findInit sets p.initPID: the only child of unshare, from every task's
-// children list.
-func (p *proc) findInit() error {
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", p.cmd.Process.Pid))
-		var kids []string
-		for _, f := range tasks {
-			b, err := os.ReadFile(f)
-			if err == nil {
-				kids = append(kids, strings.Fields(string(b))...)
-			}
-		}
-		if len(kids) == 1 {
-			pid, err := strconv.Atoi(kids[0])
-			if err != nil {
-				return err
-			}
-			p.initPID = pid
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: unshare has %d children, want 1", p.name, len(kids))
-		}
-		time.Sleep(time.Millisecond)
+// findPIDs sets p.initPID, the only child of unshare, and p.fixturePID,
+// the init's only child. Call it once the fixture has printed a line and
+// before it makes orphans: then both run, and neither has another child.
+func (p *proc) findPIDs() error {
+	kids, err := procfs.Children(p.cmd.Process.Pid)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
 	}
+	if len(kids) != 1 {
+		return fmt.Errorf("%s: unshare has %d children, want 1", p.name, len(kids))
+	}
+	p.initPID = kids[0]
+	if kids, err = procfs.Children(p.initPID); err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
+	}
+	if len(kids) != 1 {
+		return fmt.Errorf("%s: the init has %d children, want 1 (the fixture)", p.name, len(kids))
+	}
+	p.fixturePID = kids[0]
+	return nil
 }
 
 // stop asks the fixture to exit 0 and waits for the namespace to go; kills
@@ -286,55 +283,81 @@ func taskCounters(pid int) (cpuNs, cs uint64, err error) {
 	return cpuNs, cs, nil
 }
 
-// statusFields returns VmRSS (KiB) and Threads from /proc/pid/status.
-func statusFields(pid int) (rssKiB, threads int, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) == 0 {
-			continue
-		}
-		switch k {
-		case "VmRSS":
-			rssKiB, _ = strconv.Atoi(f[0])
-		case "Threads":
-			threads, _ = strconv.Atoi(f[0])
-		}
-	}
-	return rssKiB, threads, nil
-}
-
 // zombiesIn counts the processes in state Z whose PID namespace is ns.
 func zombiesIn(ns string) int {
-	ents, err := os.ReadDir("/proc")
+	procs, err := procfs.InPIDNamespace(ns)
 	if err != nil {
 		return -1
 	}
 	n := 0
-	for _, e := range ents {
-		if e.Name()[0] < '0' || e.Name()[0] > '9' {
-			continue
-		}
-		if l, err := os.Readlink("/proc/" + e.Name() + "/ns/pid"); err != nil || l != ns {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) && s[i+2] == 'Z' {
+	for _, st := range procs {
+		if st.State == "Z" {
 			n++
 		}
 	}
 	return n
+}
+
+// waitReaped waits until every process of p's PID namespace ns but the
+// init and the fixture, that is every orphan still there, has been reaped,
+// or until timeout; it returns how many were not. It holds a pidfd for each
+// and polls them for no event: poll(2) then reports only POLLHUP, which a
+// pidfd raises once its process is reaped (an exit alone gives POLLIN), and
+// the kernel wakes pollers at the reap (seen on Linux 6.18). A kernel that
+// does not makes the wait run to its timeout, and the caller's zombie count
+// decides.
+func (p *proc) waitReaped(ns string, timeout time.Duration) (int, error) {
+	procs, err := procfs.InPIDNamespace(ns)
+	if err != nil {
+		return 0, err
+	}
+	var fds []unix.PollFd
+	defer func() {
+		for _, f := range fds {
+			unix.Close(int(f.Fd))
+		}
+	}()
+	for pid := range procs {
+		if pid == p.initPID || pid == p.fixturePID {
+			continue
+		}
+		fd, err := unix.PidfdOpen(pid, 0)
+		if err == unix.ESRCH {
+			continue // reaped since the listing
+		}
+		if err != nil {
+			return 0, fmt.Errorf("pidfd_open(%d): %w", pid, err)
+		}
+		fds = append(fds, unix.PollFd{Fd: int32(fd)})
+	}
+	deadline := time.Now().Add(timeout)
+	for len(fds) > 0 {
+		ms := time.Until(deadline).Milliseconds()
+		if ms <= 0 {
+			break
+		}
+		n, err := unix.Poll(fds, int(ms))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("poll: %w", err)
+		}
+		if n == 0 {
+			break // the deadline
+		}
+		left := fds[:0]
+		for _, f := range fds {
+			if f.Revents&unix.POLLHUP != 0 {
+				unix.Close(int(f.Fd))
+				continue
+			}
+			f.Revents = 0
+			left = append(left, f)
+		}
+		fds = left
+	}
+	return len(fds), nil
 }
 
 // ---------------------------------------------------------------------------
@@ -361,10 +384,10 @@ func runOrphans(in initSpec, n, burst int) (*proc, orphanResult, error) {
 	if _, err := p.waitLine("main orphans waiting", 5*time.Second); err != nil {
 		return fail(err)
 	}
-	if err := p.findInit(); err != nil {
+	if err := p.findPIDs(); err != nil {
 		return fail(err)
 	}
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", p.initPID))
+	ns, err := procfs.PIDNamespace(p.initPID)
 	if err != nil {
 		return fail(err)
 	}
@@ -379,16 +402,14 @@ func runOrphans(in initSpec, n, burst int) (*proc, orphanResult, error) {
 	if _, err := p.waitLine(fmt.Sprintf("main orphans done %d", n), 60*time.Second); err != nil {
 		return fail(err)
 	}
-	zdeadline := time.Now().Add(2 * time.Second)
-	for {
-		z := zombiesIn(ns)
-		if z == 0 {
-			break
-		}
-		if time.Now().After(zdeadline) {
+	left, err := p.waitReaped(ns, 2*time.Second)
+	if err != nil {
+		return fail(err)
+	}
+	if left > 0 {
+		if z := zombiesIn(ns); z != 0 {
 			return fail(fmt.Errorf("%s: %d zombies still in the namespace 2 s after the last orphan", in.name, z))
 		}
-		time.Sleep(2 * time.Millisecond)
 	}
 	cpu1, cs1, err := taskCounters(p.initPID)
 	if err != nil {
@@ -410,7 +431,7 @@ func runSignals(in initSpec, iters int) ([]time.Duration, error) {
 		p.kill()
 		return nil, err
 	}
-	if err := p.findInit(); err != nil {
+	if err := p.findPIDs(); err != nil {
 		p.kill()
 		return nil, err
 	}
@@ -673,10 +694,11 @@ func main() {
 				if err != nil {
 					fatalf("%s: %v", name, err)
 				}
-				rss, th, err := statusFields(p.initPID)
+				st, err := procfs.ReadStatus(p.initPID)
 				if err != nil {
 					fatalf("%s: %v", name, err)
 				}
+				rss, th := st.VmRSS, st.Threads
 				w := float64(cs-cs0[name]) * float64(10*time.Second) / float64(*flagIdle)
 				r := res[name]
 				r.wakeups = append(r.wakeups, w)
