@@ -35,7 +35,7 @@ fixture:
 test:
 	test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
-	$(GO) test -race -count=1 . ./forward/ ./reaper/
+	$(GO) test -race -count=1 . ./forward/ ./reaper/ ./test/internal/procfs/
 	$(GO) test -count=1 -timeout 20m ./test/
 
 lint:

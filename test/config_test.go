@@ -174,7 +174,9 @@ func TestPause(t *testing.T) {
 		} else {
 			cmd = exec.Command("nsenter", "-t", strconv.Itoa(p.initPID()), "-p", "-m", fixture, "orphans", "100", "10")
 		}
-		visitor := startProc(t, p.env+"-exec", cmd)
+		// The visitor lives in p's environment; it has no container of
+		// its own, so ending the test kills it by pid alone.
+		visitor := startProc(t, p.env, cmd)
 		visitor.out.expectPrefix(t, "main orphans done 100")
 		visitor.send("exit 0")
 		visitor.finish(0)
@@ -188,7 +190,7 @@ func TestPause(t *testing.T) {
 // it. Host mode: a shell starts sexton in the background and is killed.
 func TestPdeathsig(t *testing.T) {
 	sh := exec.Command("sh", "-c", `"$0" "$@" & wait`, bin, "--pdeathsig", "USR1", "--", fixture, "trap")
-	p := startProc(t, "host", sh)
+	p := startProc(t, envHost, sh)
 	p.out.expectPrefix(t, "main ready")
 	kids := childrenOf(t, sh.Process.Pid)
 	if len(kids) != 1 {

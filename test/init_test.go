@@ -241,7 +241,7 @@ func TestCwd(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e env) {
 		dir := t.TempDir()
 		want := dir
-		if e.name == "runc" {
+		if e.kind == envRunc {
 			dir, want = "/work", "/work"
 		}
 		p := e.start(t, runOpts{dir: dir}, "/sexton", "--", "/fixture", "trap")
@@ -372,7 +372,7 @@ func TestBadFlags(t *testing.T) {
 // Not PID 1: sexton makes itself a subreaper, so the command's orphans are
 // reparented to it and reaped.
 func TestSubreaperOnHost(t *testing.T) {
-	p := startProc(t, "host", exec.Command(bin, "-v", "--", fixture, "orphans", "20", "20", "--report"))
+	p := startProc(t, envHost, exec.Command(bin, "-v", "--", fixture, "orphans", "20", "20", "--report"))
 	sexton := p.cmd.Process.Pid
 	for i := 0; i < 20; i++ {
 		line := p.out.expectPrefix(t, "main orphan ")
@@ -397,7 +397,7 @@ func TestSubreaperOnHost(t *testing.T) {
 // os/signal never delivered, is relayed like any other. The command still
 // starts with both as sexton got them (TestInheritedSignalState).
 func TestReservedSignalsHarmlessOnHost(t *testing.T) {
-	p := startProc(t, "host", exec.Command(bin, "-v", "--", fixture, "trap"))
+	p := startProc(t, envHost, exec.Command(bin, "-v", "--", fixture, "trap"))
 	p.out.expectPrefix(t, "main ready")
 	// sexton logs the start once it has set 32 to SIG_IGN.
 	p.errs.expectPrefix(t, "sexton: started ")
@@ -422,7 +422,7 @@ func TestReservedSignalsHarmlessOnHost(t *testing.T) {
 
 // The same in --pause mode, which starts no command.
 func TestReservedSignalsHarmlessInPause(t *testing.T) {
-	p := startProc(t, "host", exec.Command(bin, "-v", "--pause"))
+	p := startProc(t, envHost, exec.Command(bin, "-v", "--pause"))
 	p.errs.expectPrefix(t, "sexton: pausing")
 	for _, sig := range []syscall.Signal{32, 34, syscall.SIGTERM} {
 		if err := syscall.Kill(p.cmd.Process.Pid, sig); err != nil {

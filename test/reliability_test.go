@@ -24,7 +24,7 @@ func TestInheritedFdsClosed(t *testing.T) {
 	defer r.Close()
 	cmd := exec.Command(bin, "--", "sh", "-c", "exec 3>&-; echo closed; read x")
 	cmd.ExtraFiles = []*os.File{w}
-	p := startProc(t, "host", cmd)
+	p := startProc(t, envHost, cmd)
 	w.Close()
 	p.out.expectPrefix(t, "closed")
 	eof := make(chan error, 1)

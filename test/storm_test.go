@@ -1,8 +1,6 @@
 package test
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"slices"
@@ -13,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sexton-init/sexton/test/internal/procfs"
 )
 
 // floodOrphans is how many orphans TestOrphanFlood makes: 100,000 by
@@ -26,24 +26,6 @@ func floodOrphans(t *testing.T) int {
 		return n
 	}
 	return 100000
-}
-
-// vmRSS is pid's resident set in KiB.
-func vmRSS(t *testing.T, pid int) int {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-			return n
-		}
-	}
-	t.Fatalf("no VmRSS for %d", pid)
-	return 0
 }
 
 // floodSample is what sampleFlood saw.
@@ -90,12 +72,8 @@ func sampleFlood(ns string, init int, stop <-chan struct{}, out chan<- floodSamp
 			}
 		}
 		if fs.firstRSS == 0 {
-			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", init)); err == nil {
-				for line := range strings.Lines(string(b)) {
-					if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-						fs.firstRSS, _ = strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-					}
-				}
+			if st, err := procfs.ReadStatus(init); err == nil {
+				fs.firstRSS = st.VmRSS
 			}
 		}
 	}

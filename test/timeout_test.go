@@ -6,27 +6,10 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
-
-// afterExit checks, once sexton has exited, that no process is left in the
-// PID namespace ns: no zombie, nothing still running.
-func afterExit(t *testing.T, ns string) {
-	t.Helper()
-	if left := namespaceProcs(t, ns); len(left) != 0 {
-		t.Errorf("processes left in the namespace after sexton exited: %v", left)
-	}
-}
-
-// logged reports whether sexton's stderr has a line containing s.
-func logged(p *proc, s string) bool {
-	for _, l := range p.errs.seen() {
-		if strings.Contains(l, s) {
-			return true
-		}
-	}
-	return false
-}
 
 // A command that hangs (here: waits forever, TERM at its default) is
 // ended by --timeout: killed, reaped, exit 124, nothing left.
@@ -86,6 +69,42 @@ func TestExitBeforeTimeout(t *testing.T) {
 		if logged(p, "timed out") || logged(p, "sent SIGTERM") {
 			t.Errorf("sexton signalled something:\n%s", p.errs.dump())
 		}
+	})
+}
+
+// --stop-delay: the first TERM reaches the command about the delay later,
+// while other signals pass at once; a second TERM during the delay is
+// relayed at once.
+func TestStopDelay(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e env) {
+		p := e.start(t, runOpts{}, "/sexton", "-v", "--stop-delay", "1s", "--", "/fixture", "trap")
+		p.out.expectPrefix(t, "main ready")
+		sent := time.Now()
+		p.signal(syscall.SIGTERM)
+		p.errs.expectPrefix(t, "sexton: holding SIGTERM for 1s")
+		p.signal(syscall.SIGUSR1)
+		if got := p.out.expectPrefix(t, "main sig "); got != "main sig 10" {
+			t.Errorf("during the delay the command first got %q; want main sig 10 (USR1 is not held)", got)
+		}
+		p.out.expectPrefix(t, "main sig 15")
+		// A lower bound only: sexton holds TERM for at least the delay.
+		// (The upper bound is the test's timeout.)
+		if held := time.Since(sent); held < 900*time.Millisecond {
+			t.Errorf("TERM reached the command %v after it was sent; want about 1s", held)
+		}
+		p.send("exit 0")
+		p.finish(0)
+
+		// A delay longer than the test: only a second TERM can reach the
+		// command.
+		p = e.start(t, runOpts{env: []string{"SEXTON_STOP_DELAY=1h"}}, "/sexton", "-v", "--", "/fixture", "trap")
+		p.out.expectPrefix(t, "main ready")
+		p.signal(syscall.SIGTERM)
+		p.errs.expectPrefix(t, "sexton: holding SIGTERM for 1h0m0s")
+		p.signal(syscall.SIGTERM)
+		p.out.expectPrefix(t, "main sig 15")
+		p.send("exit 0")
+		p.finish(0)
 	})
 }
 
@@ -150,12 +169,12 @@ func gone(t *testing.T, pids []int) {
 // /proc. A timeout ends a tree whose members ignore TERM, and a command
 // that exits leaves nothing behind.
 func TestShutdownAsSubreaper(t *testing.T) {
-	p := startProc(t, "host", exec.Command(bin, "-v", "-t", "0.5s", "-k", "0.5s", "--", fixture, "trap", "--bg", "3"))
+	p := startProc(t, envHost, exec.Command(bin, "-v", "-t", "0.5s", "-k", "0.5s", "--", fixture, "trap", "--bg", "3"))
 	pids := bgPIDs(t, p, 3)
 	p.finish(124)
 	gone(t, pids)
 
-	p = startProc(t, "host", exec.Command(bin, "-k", "0.5s", "--", fixture, "trap", "--bg", "3"))
+	p = startProc(t, envHost, exec.Command(bin, "-k", "0.5s", "--", fixture, "trap", "--bg", "3"))
 	pids = bgPIDs(t, p, 3)
 	p.out.expectPrefix(t, "main ready")
 	p.send("exit 0")

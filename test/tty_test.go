@@ -61,7 +61,7 @@ func TestTerminalForeground(t *testing.T) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = t.TempDir()
-	p := &proc{t: t, env: "unshare", cmd: cmd, done: make(chan struct{}), stdin: master}
+	p := &proc{t: t, env: envUnshare, cmd: cmd, done: make(chan struct{}), stdin: master}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

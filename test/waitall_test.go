@@ -5,7 +5,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // --wait-all: a launcher that starts two workers (one double-forked, so
@@ -79,46 +78,10 @@ func TestWaitAllTimeout(t *testing.T) {
 	})
 }
 
-// --stop-delay: the first TERM reaches the command about the delay later,
-// while other signals pass at once; a second TERM during the delay is
-// relayed at once.
-func TestStopDelay(t *testing.T) {
-	forEachEnv(t, func(t *testing.T, e env) {
-		p := e.start(t, runOpts{}, "/sexton", "-v", "--stop-delay", "1s", "--", "/fixture", "trap")
-		p.out.expectPrefix(t, "main ready")
-		sent := time.Now()
-		p.signal(syscall.SIGTERM)
-		p.errs.expectPrefix(t, "sexton: holding SIGTERM for 1s")
-		p.signal(syscall.SIGUSR1)
-		if got := p.out.expectPrefix(t, "main sig "); got != "main sig 10" {
-			t.Errorf("during the delay the command first got %q; want main sig 10 (USR1 is not held)", got)
-		}
-		p.out.expectPrefix(t, "main sig 15")
-		// A lower bound only: sexton holds TERM for at least the delay.
-		// (The upper bound is the test's timeout.)
-		if held := time.Since(sent); held < 900*time.Millisecond {
-			t.Errorf("TERM reached the command %v after it was sent; want about 1s", held)
-		}
-		p.send("exit 0")
-		p.finish(0)
-
-		// A delay longer than the test: only a second TERM can reach the
-		// command.
-		p = e.start(t, runOpts{env: []string{"SEXTON_STOP_DELAY=1h"}}, "/sexton", "-v", "--", "/fixture", "trap")
-		p.out.expectPrefix(t, "main ready")
-		p.signal(syscall.SIGTERM)
-		p.errs.expectPrefix(t, "sexton: holding SIGTERM for 1h0m0s")
-		p.signal(syscall.SIGTERM)
-		p.out.expectPrefix(t, "main sig 15")
-		p.send("exit 0")
-		p.finish(0)
-	})
-}
-
 // Host mode: --wait-all as a subreaper waits for the double-forked worker
 // too (it is re-parented to sexton, not to the host's init).
 func TestWaitAllAsSubreaper(t *testing.T) {
-	p := startProc(t, "host", exec.Command(bin, "--wait-all", "--", fixture, "workers", "1", "300", "--double"))
+	p := startProc(t, envHost, exec.Command(bin, "--wait-all", "--", fixture, "workers", "1", "300", "--double"))
 	p.finish(0)
 	if out := strings.Join(p.out.seen(), "\n"); !strings.Contains(out, "main w1 done") {
 		t.Errorf("sexton exited before the worker finished:\n%s", out)

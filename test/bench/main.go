@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sexton-init/sexton/test/internal/procfs"
 )
 
 var (
@@ -82,12 +84,13 @@ type initSpec struct {
 // process bookkeeping: everything started is in live until it is reaped.
 
 type proc struct {
-	name    string
-	cmd     *exec.Cmd
-	stdin   *os.File
-	lines   chan string
-	done    chan struct{}
-	initPID int
+	name       string
+	cmd        *exec.Cmd
+	stdin      *os.File
+	lines      chan string
+	done       chan struct{}
+	initPID    int // host pids, set by findPIDs
+	fixturePID int
 }
 
 var (
@@ -210,32 +213,26 @@ func (p *proc) waitLine(prefix string, timeout time.Duration) (string, error) {
 	}
 }
 
-// findInit sets p.initPID: the only child of unshare, from every task's
-// children list.
-func (p *proc) findInit() error {
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", p.cmd.Process.Pid))
-		var kids []string
-		for _, f := range tasks {
-			b, err := os.ReadFile(f)
-			if err == nil {
-				kids = append(kids, strings.Fields(string(b))...)
-			}
-		}
-		if len(kids) == 1 {
-			pid, err := strconv.Atoi(kids[0])
-			if err != nil {
-				return err
-			}
-			p.initPID = pid
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: unshare has %d children, want 1", p.name, len(kids))
-		}
-		time.Sleep(time.Millisecond)
+// findPIDs sets p.initPID, the only child of unshare, and p.fixturePID,
+// the init's only child. Call it once the fixture has printed a line and
+// before it makes orphans: then both run, and neither has another child.
+func (p *proc) findPIDs() error {
+	kids, err := procfs.Children(p.cmd.Process.Pid)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
 	}
+	if len(kids) != 1 {
+		return fmt.Errorf("%s: unshare has %d children, want 1", p.name, len(kids))
+	}
+	p.initPID = kids[0]
+	if kids, err = procfs.Children(p.initPID); err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
+	}
+	if len(kids) != 1 {
+		return fmt.Errorf("%s: the init has %d children, want 1 (the fixture)", p.name, len(kids))
+	}
+	p.fixturePID = kids[0]
+	return nil
 }
 
 // stop asks the fixture to exit 0 and waits for the namespace to go; kills
@@ -286,55 +283,81 @@ func taskCounters(pid int) (cpuNs, cs uint64, err error) {
 	return cpuNs, cs, nil
 }
 
-// statusFields returns VmRSS (KiB) and Threads from /proc/pid/status.
-func statusFields(pid int) (rssKiB, threads int, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		if len(f) == 0 {
-			continue
-		}
-		switch k {
-		case "VmRSS":
-			rssKiB, _ = strconv.Atoi(f[0])
-		case "Threads":
-			threads, _ = strconv.Atoi(f[0])
-		}
-	}
-	return rssKiB, threads, nil
-}
-
 // zombiesIn counts the processes in state Z whose PID namespace is ns.
 func zombiesIn(ns string) int {
-	ents, err := os.ReadDir("/proc")
+	procs, err := procfs.InPIDNamespace(ns)
 	if err != nil {
 		return -1
 	}
 	n := 0
-	for _, e := range ents {
-		if e.Name()[0] < '0' || e.Name()[0] > '9' {
-			continue
-		}
-		if l, err := os.Readlink("/proc/" + e.Name() + "/ns/pid"); err != nil || l != ns {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) && s[i+2] == 'Z' {
+	for _, st := range procs {
+		if st.State == "Z" {
 			n++
 		}
 	}
 	return n
+}
+
+// waitReaped waits until every process of p's PID namespace ns but the
+// init and the fixture, that is every orphan still there, has been reaped,
+// or until timeout; it returns how many were not. It holds a pidfd for each
+// and polls them for no event: poll(2) then reports only POLLHUP, which a
+// pidfd raises once its process is reaped (an exit alone gives POLLIN), and
+// the kernel wakes pollers at the reap (seen on Linux 6.18). A kernel that
+// does not makes the wait run to its timeout, and the caller's zombie count
+// decides.
+func (p *proc) waitReaped(ns string, timeout time.Duration) (int, error) {
+	procs, err := procfs.InPIDNamespace(ns)
+	if err != nil {
+		return 0, err
+	}
+	var fds []unix.PollFd
+	defer func() {
+		for _, f := range fds {
+			unix.Close(int(f.Fd))
+		}
+	}()
+	for pid := range procs {
+		if pid == p.initPID || pid == p.fixturePID {
+			continue
+		}
+		fd, err := unix.PidfdOpen(pid, 0)
+		if err == unix.ESRCH {
+			continue // reaped since the listing
+		}
+		if err != nil {
+			return 0, fmt.Errorf("pidfd_open(%d): %w", pid, err)
+		}
+		fds = append(fds, unix.PollFd{Fd: int32(fd)})
+	}
+	deadline := time.Now().Add(timeout)
+	for len(fds) > 0 {
+		ms := time.Until(deadline).Milliseconds()
+		if ms <= 0 {
+			break
+		}
+		n, err := unix.Poll(fds, int(ms))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("poll: %w", err)
+		}
+		if n == 0 {
+			break // the deadline
+		}
+		left := fds[:0]
+		for _, f := range fds {
+			if f.Revents&unix.POLLHUP != 0 {
+				unix.Close(int(f.Fd))
+				continue
+			}
+			f.Revents = 0
+			left = append(left, f)
+		}
+		fds = left
+	}
+	return len(fds), nil
 }
 
 // ---------------------------------------------------------------------------
@@ -361,10 +384,10 @@ func runOrphans(in initSpec, n, burst int) (*proc, orphanResult, error) {
 	if _, err := p.waitLine("main orphans waiting", 5*time.Second); err != nil {
 		return fail(err)
 	}
-	if err := p.findInit(); err != nil {
+	if err := p.findPIDs(); err != nil {
 		return fail(err)
 	}
-	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", p.initPID))
+	ns, err := procfs.PIDNamespace(p.initPID)
 	if err != nil {
 		return fail(err)
 	}
@@ -379,16 +402,14 @@ func runOrphans(in initSpec, n, burst int) (*proc, orphanResult, error) {
 	if _, err := p.waitLine(fmt.Sprintf("main orphans done %d", n), 60*time.Second); err != nil {
 		return fail(err)
 	}
-	zdeadline := time.Now().Add(2 * time.Second)
-	for {
-		z := zombiesIn(ns)
-		if z == 0 {
-			break
-		}
-		if time.Now().After(zdeadline) {
+	left, err := p.waitReaped(ns, 2*time.Second)
+	if err != nil {
+		return fail(err)
+	}
+	if left > 0 {
+		if z := zombiesIn(ns); z != 0 {
 			return fail(fmt.Errorf("%s: %d zombies still in the namespace 2 s after the last orphan", in.name, z))
 		}
-		time.Sleep(2 * time.Millisecond)
 	}
 	cpu1, cs1, err := taskCounters(p.initPID)
 	if err != nil {
@@ -410,7 +431,7 @@ func runSignals(in initSpec, iters int) ([]time.Duration, error) {
 		p.kill()
 		return nil, err
 	}
-	if err := p.findInit(); err != nil {
+	if err := p.findPIDs(); err != nil {
 		p.kill()
 		return nil, err
 	}
@@ -542,17 +563,43 @@ func main() {
 		os.Exit(2)
 	}
 	began := time.Now()
+	killAllOnInterrupt()
+	inits := initsUnderTest()
+	res := map[string]*results{"none": {}}
+	for _, in := range inits {
+		res[in.name] = &results{}
+	}
+	measureStartup(inits, res)
+	for round := 0; round <= *flagRounds; round++ {
+		measureRound(round, inits, res)
+	}
+	printTable(inits, res)
+	logf("done in %v", time.Since(began).Round(time.Second))
+	if n := func() int { liveMu.Lock(); defer liveMu.Unlock(); return len(live) }(); n != 0 {
+		killAll()
+		fatalf("%d processes were still running at the end", n)
+	}
+}
 
+// killAllOnInterrupt makes SIGINT, SIGTERM, SIGHUP and the -timeout
+// deadline kill every process started and exit 1.
+func killAllOnInterrupt() {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
+		// Runs until the first signal, then ends the program.
 		s := <-sigs
 		fatalf("got %v; killed every process started", s)
 	}()
 	time.AfterFunc(*flagTimeout, func() {
 		fatalf("still running after -timeout %v; killed every process started", *flagTimeout)
 	})
+}
 
+// initsUnderTest makes the fixture's and sexton's paths absolute, checks
+// that every binary exists, and lists the inits to measure: the peers,
+// sexton, then each -variant.
+func initsUnderTest() []initSpec {
 	fixture, err := filepath.Abs(*flagFixture)
 	if err != nil {
 		fatalf("%v", err)
@@ -571,25 +618,26 @@ func main() {
 			fatalf("%v", err)
 		}
 	}
-	none := initSpec{name: "none"}
 	inits := []initSpec{
 		{"tini", *flagTini, []string{*flagTini, "--"}},
 		{"dumb-init", *flagDumbInit, []string{*flagDumbInit}},
 		{"catatonit", *flagCatatonit, []string{*flagCatatonit, "--"}},
 		{"sexton", sexton, []string{sexton, "--"}},
 	}
-	inits = append(inits, flagVariants...)
-	res := map[string]*results{"none": {}}
-	for _, in := range inits {
-		res[in.name] = &results{}
-	}
-	rotate := func(list []initSpec, k int) []initSpec {
-		k %= len(list)
-		return append(append([]initSpec(nil), list[k:]...), list[:k]...)
-	}
+	return append(inits, flagVariants...)
+}
 
-	// Start-up: 10 warm-up runs each, then -startup-runs each, interleaved.
-	withNone := append([]initSpec{none}, inits...)
+// rotate is list started at its k-th entry, so that no init always runs
+// first or last.
+func rotate(list []initSpec, k int) []initSpec {
+	k %= len(list)
+	return append(append([]initSpec(nil), list[k:]...), list[:k]...)
+}
+
+// measureStartup times 10 warm-up runs, then -startup-runs runs, of each
+// init and of the fixture alone ("none"), interleaved.
+func measureStartup(inits []initSpec, res map[string]*results) {
+	withNone := append([]initSpec{{name: "none"}}, inits...)
 	logf("start-up: %d runs each of %d configurations (+10 warm-up)", *flagStartup, len(withNone))
 	for i := 0; i < 10+*flagStartup; i++ {
 		for _, in := range rotate(withNone, i) {
@@ -602,95 +650,124 @@ func main() {
 			}
 		}
 	}
+}
 
-	for round := 0; round <= *flagRounds; round++ {
-		warm := round == 0
-		label := fmt.Sprintf("round %d/%d", round, *flagRounds)
-		if warm {
-			label = "warm-up round"
-		}
-		order := rotate(inits, round)
+// measureRound runs every init once through the stream, signal and burst
+// runs, then watches the idle inits. Round 0 is the warm-up: measured, not
+// kept.
+func measureRound(round int, inits []initSpec, res map[string]*results) {
+	warm := round == 0
+	label := fmt.Sprintf("round %d/%d", round, *flagRounds)
+	if warm {
+		label = "warm-up round"
+	}
+	order := rotate(inits, round)
+	streamRuns(label, order, warm, res)
+	signalRuns(label, order, warm, res)
+	// Burst runs one after the other; each fixture then stays idle in its
+	// trap loop, and all are watched over one idle window together.
+	idle := burstRuns(label, order, warm, res)
+	if !warm {
+		idleWindow(label, idle, res)
+	}
+	for _, in := range order {
+		idle[in.name].stop()
+	}
+}
 
-		for _, in := range order {
-			logf("%s: %s stream (%d orphans, bursts of 1)", label, in.name, *flagStreamN)
-			p, r, err := runOrphans(in, *flagStreamN, 1)
-			if err != nil {
-				fatalf("%v", err)
-			}
-			p.stop()
-			logf("  %.1f ms CPU, %d cs, %v wall", float64(r.cpuNs)/1e6, r.cs, r.wall.Round(time.Millisecond))
-			if !warm {
-				res[in.name].reapUs = append(res[in.name].reapUs, float64(r.cpuNs)/1e3/float64(*flagStreamN))
-				res[in.name].csReap = append(res[in.name].csReap, float64(r.cs)/float64(*flagStreamN))
-			}
+// streamRuns measures the CPU time and context switches per reap when
+// orphans die one at a time.
+func streamRuns(label string, order []initSpec, warm bool, res map[string]*results) {
+	for _, in := range order {
+		logf("%s: %s stream (%d orphans, bursts of 1)", label, in.name, *flagStreamN)
+		p, r, err := runOrphans(in, *flagStreamN, 1)
+		if err != nil {
+			fatalf("%v", err)
 		}
-
-		for _, in := range order {
-			logf("%s: %s signal latency (%d round trips)", label, in.name, *flagSigIters)
-			lat, err := runSignals(in, *flagSigIters)
-			if err != nil {
-				fatalf("%v", err)
-			}
-			v := make([]float64, len(lat))
-			for i, d := range lat {
-				v[i] = float64(d.Nanoseconds()) / 1e3
-			}
-			logf("  p50 %.1f µs", median(v))
-			if !warm {
-				res[in.name].sigP50 = append(res[in.name].sigP50, median(v))
-			}
-		}
-
-		// Burst runs one after the other; each fixture then stays idle in
-		// its trap loop, and all are watched over one idle window together.
-		idle := map[string]*proc{}
-		for _, in := range order {
-			logf("%s: %s burst (%d orphans, bursts of %d)", label, in.name, *flagBurstN, *flagBurstSize)
-			p, r, err := runOrphans(in, *flagBurstN, *flagBurstSize)
-			if err != nil {
-				fatalf("%v", err)
-			}
-			idle[in.name] = p
-			logf("  %.1f ms CPU, %d cs, %v wall", float64(r.cpuNs)/1e6, r.cs, r.wall.Round(time.Millisecond))
-			if !warm {
-				res[in.name].burstMs = append(res[in.name].burstMs, float64(r.cpuNs)/1e6)
-			}
-		}
+		p.stop()
+		logf("  %.1f ms CPU, %d cs, %v wall", float64(r.cpuNs)/1e6, r.cs, r.wall.Round(time.Millisecond))
 		if !warm {
-			logf("%s: idle window (%v after %v settle)", label, *flagIdle, *flagSettle)
-			time.Sleep(*flagSettle)
-			cs0 := map[string]uint64{}
-			for name, p := range idle {
-				_, cs, err := taskCounters(p.initPID)
-				if err != nil {
-					fatalf("%s: %v", name, err)
-				}
-				cs0[name] = cs
-			}
-			time.Sleep(*flagIdle)
-			for name, p := range idle {
-				_, cs, err := taskCounters(p.initPID)
-				if err != nil {
-					fatalf("%s: %v", name, err)
-				}
-				rss, th, err := statusFields(p.initPID)
-				if err != nil {
-					fatalf("%s: %v", name, err)
-				}
-				w := float64(cs-cs0[name]) * float64(10*time.Second) / float64(*flagIdle)
-				r := res[name]
-				r.wakeups = append(r.wakeups, w)
-				r.rss = append(r.rss, float64(rss))
-				r.threads = append(r.threads, float64(th))
-				logf("  %s: %.0f wakeups/10 s, VmRSS %d KiB, %d threads", name, w, rss, th)
-			}
-		}
-		for _, in := range order {
-			idle[in.name].stop()
+			res[in.name].reapUs = append(res[in.name].reapUs, float64(r.cpuNs)/1e3/float64(*flagStreamN))
+			res[in.name].csReap = append(res[in.name].csReap, float64(r.cs)/float64(*flagStreamN))
 		}
 	}
+}
 
-	// The table.
+// signalRuns measures the median latency of a signal from kill(2) on the
+// init to the fixture's read of it.
+func signalRuns(label string, order []initSpec, warm bool, res map[string]*results) {
+	for _, in := range order {
+		logf("%s: %s signal latency (%d round trips)", label, in.name, *flagSigIters)
+		lat, err := runSignals(in, *flagSigIters)
+		if err != nil {
+			fatalf("%v", err)
+		}
+		v := make([]float64, len(lat))
+		for i, d := range lat {
+			v[i] = float64(d.Nanoseconds()) / 1e3
+		}
+		logf("  p50 %.1f µs", median(v))
+		if !warm {
+			res[in.name].sigP50 = append(res[in.name].sigP50, median(v))
+		}
+	}
+}
+
+// burstRuns measures the CPU time of reaping orphans that die in bursts,
+// and returns each init still running, its fixture idle, by name.
+func burstRuns(label string, order []initSpec, warm bool, res map[string]*results) map[string]*proc {
+	idle := map[string]*proc{}
+	for _, in := range order {
+		logf("%s: %s burst (%d orphans, bursts of %d)", label, in.name, *flagBurstN, *flagBurstSize)
+		p, r, err := runOrphans(in, *flagBurstN, *flagBurstSize)
+		if err != nil {
+			fatalf("%v", err)
+		}
+		idle[in.name] = p
+		logf("  %.1f ms CPU, %d cs, %v wall", float64(r.cpuNs)/1e6, r.cs, r.wall.Round(time.Millisecond))
+		if !warm {
+			res[in.name].burstMs = append(res[in.name].burstMs, float64(r.cpuNs)/1e6)
+		}
+	}
+	return idle
+}
+
+// idleWindow counts each idle init's wakeups (context switches) over
+// -idle, after -settle, and reads its VmRSS and threads at the end. Both
+// pauses are the measurement's own time windows, not waits for an event:
+// nothing happens in them, which is the point.
+func idleWindow(label string, idle map[string]*proc, res map[string]*results) {
+	logf("%s: idle window (%v after %v settle)", label, *flagIdle, *flagSettle)
+	time.Sleep(*flagSettle)
+	cs0 := map[string]uint64{}
+	for name, p := range idle {
+		_, cs, err := taskCounters(p.initPID)
+		if err != nil {
+			fatalf("%s: %v", name, err)
+		}
+		cs0[name] = cs
+	}
+	time.Sleep(*flagIdle)
+	for name, p := range idle {
+		_, cs, err := taskCounters(p.initPID)
+		if err != nil {
+			fatalf("%s: %v", name, err)
+		}
+		st, err := procfs.ReadStatus(p.initPID)
+		if err != nil {
+			fatalf("%s: %v", name, err)
+		}
+		w := float64(cs-cs0[name]) * float64(10*time.Second) / float64(*flagIdle)
+		r := res[name]
+		r.wakeups = append(r.wakeups, w)
+		r.rss = append(r.rss, float64(st.VmRSS))
+		r.threads = append(r.threads, float64(st.Threads))
+		logf("  %s: %.0f wakeups/10 s, VmRSS %d KiB, %d threads", name, w, st.VmRSS, st.Threads)
+	}
+}
+
+// printTable prints the markdown table on stdout.
+func printTable(inits []initSpec, res map[string]*results) {
 	noneMed := median(res["none"].startup)
 	tini := res["tini"]
 	tiniStart := median(tini.startup) - noneMed
@@ -710,10 +787,5 @@ func main() {
 			spread(r.rss, 0), spread(r.threads, 0),
 			spread(r.sigP50, 1), ratio(median(r.sigP50), median(tini.sigP50)),
 			binaryInfo(in.bin))
-	}
-	logf("done in %v", time.Since(began).Round(time.Second))
-	if n := func() int { liveMu.Lock(); defer liveMu.Unlock(); return len(live) }(); n != 0 {
-		killAll()
-		fatalf("%d processes were still running at the end", n)
 	}
 }
