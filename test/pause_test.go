@@ -24,7 +24,7 @@ func joinNamespace(t *testing.T, p *proc, args ...string) *proc {
 	} else {
 		cmd = exec.Command("nsenter", append([]string{"-t", strconv.Itoa(p.initPID()), "-p", "-m", fixture}, args...)...)
 	}
-	app := startProc(t, p.env+"-exec", cmd)
+	app := startProc(t, p.env, cmd)
 	app.out.expectPrefix(t, "main ready")
 	return app
 }
@@ -145,7 +145,7 @@ func TestPauseStopsDescendants(t *testing.T) {
 	// The pipe goes to the child through fd 3: sh gives a background
 	// job /dev/null as stdin, even with <&0.
 	sh := exec.Command("sh", "-c", `exec 3<&0; "$0" trap <&3 3<&- & exec "$1" -v --pause --kill-after 10 3<&-`, fixture, bin)
-	p := startProc(t, "host", sh)
+	p := startProc(t, envHost, sh)
 	p.out.expectPrefix(t, "main ready")
 	p.errs.expectPrefix(t, "sexton: pausing")
 	if err := syscall.Kill(sh.Process.Pid, syscall.SIGTERM); err != nil {
@@ -179,7 +179,7 @@ func TestPauseStopsSharedNamespaceShell(t *testing.T) {
 			p.errs.expectPrefix(t, "sexton: pausing")
 			// The loop's sleep is a process of its own that gets TERM
 			// too; the shell runs its trap once that sleep is gone.
-			app := startProc(t, "unshare-exec", exec.Command("nsenter", "-t", strconv.Itoa(p.initPID()), "-p", "-m",
+			app := startProc(t, envUnshare, exec.Command("nsenter", "-t", strconv.Itoa(p.initPID()), "-p", "-m",
 				"sh", "-c", `trap '`+tt.trap+`' TERM; echo ready; while :; do sleep 1; done`))
 			app.out.expectPrefix(t, "ready")
 			start := time.Now()
