@@ -244,11 +244,14 @@ func TestCwd(t *testing.T) {
 		if e.kind == envRunc {
 			dir, want = "/work", "/work"
 		}
-		p := e.start(t, runOpts{dir: dir}, "/sexton", "--", "/fixture", "trap")
+		p := e.start(t, runOpts{dir: dir}, "/sexton", "-v", "--", "/fixture", "trap")
 		if got := fields(p.out.expectPrefix(t, "main start"))["cwd"]; got != want {
 			t.Errorf("command cwd = %q; want %q", got, want)
 		}
 		p.out.expectPrefix(t, "main ready")
+		// sexton moves once the command has started, and says "started"
+		// after that: the command may be ready first.
+		p.errs.expectPrefix(t, "sexton: started ")
 		// sexton's cwd must be its root directory: compare the files, as
 		// a path in another mount namespace does not read back from here.
 		init := p.initPID()
