@@ -86,7 +86,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, "sexton version "+version+" - git."+commit()+"\n")
 		return 0
 	}
-	c.cfg.Log = logTo(stderr, c.verbose)
+	// One writer for the log and the report: they share -vv's clock and
+	// stop together when stderr breaks. The report is written whatever -v
+	// says.
+	out := logTo(stderr, max(c.verbose, 1))
+	c.cfg.Report = out
+	if c.verbose > 0 {
+		c.cfg.Log = out
+	}
 	code, err := reaper.Run(c.cfg)
 	if err != nil {
 		io.WriteString(stderr, "sexton: "+startMessage(err)+"\n")

@@ -101,6 +101,17 @@ type Config struct {
 	// Pause runs no command: sexton only reaps what is parented to it and
 	// returns 0 on SIGTERM or SIGINT, as a pod's pause container does.
 	Pause bool
+	// ZombieReport, when not 0, is how often sexton looks for zombies
+	// that a living process other than sexton holds (as PID 1 in the whole
+	// namespace, as a subreaper among its descendants). No init can reap
+	// those: only their parent may wait for them. A parent whose zombies
+	// outlast a look gets one line on Report; another when it holds more,
+	// and one when they are gone. 0 never looks: no timer runs.
+	ZombieReport time.Duration
+	// Report, when not nil, receives the lines meant for the user whatever
+	// the log's verbosity (the zombie report), without a newline. Only
+	// the main goroutine calls it.
+	Report func(line string)
 	// Log, when not nil, receives one line per event (start, each relayed
 	// signal, each reaped process, the exit), without a newline. It is
 	// called from two goroutines, so it must be safe for concurrent use;
