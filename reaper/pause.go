@@ -16,7 +16,11 @@ import (
 // would return ECHILD at once, so here SIGCHLD wakes the loop (caught like
 // every other signal), and each wake-up reaps all that has exited.
 // Throughput does not matter in this mode; the reap path of Run does not use this.
-func pause(log func(string)) (int, error) {
+//
+// --zombie-report looks here too: a pod's other containers share the
+// namespace, and their neglectful parents are the ones to name.
+func pause(cfg Config) (int, error) {
+	log := cfg.Log
 	sigs, stop, err := listen(append(listened(), unix.SIGCHLD))
 	if err != nil {
 		return 0, err
@@ -28,8 +32,22 @@ func pause(log func(string)) (int, error) {
 	if log != nil {
 		log("pausing: reaping orphans until SIGTERM or SIGINT")
 	}
+	var zombies zombieWatch // its timer is never armed when off
+	zombies.start(&cfg, unix.Getpid() == 1)
+	defer zombies.stop()
 	reaped := 0
-	for sig := range sigs {
+	for {
+		var sig unix.Signal
+		select {
+		case s, ok := <-sigs:
+			if !ok {
+				return 0, nil
+			}
+			sig = s
+		case <-zombies.c:
+			zombies.fired()
+			continue
+		}
 		switch sig {
 		case unix.SIGTERM, unix.SIGINT:
 			if log != nil {
@@ -53,5 +71,4 @@ func pause(log func(string)) (int, error) {
 			}
 		}
 	}
-	return 0, nil
 }

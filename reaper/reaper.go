@@ -176,7 +176,7 @@ func Run(cfg Config) (int, error) {
 		cfg.KillAfter = 0
 	}
 	if cfg.Pause {
-		return pause(cfg.Log)
+		return pause(cfg)
 	}
 	if len(cfg.Argv) == 0 {
 		return 0, errors.New("no command to run")

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -78,6 +79,37 @@ func TestZombieReportAsSubreaper(t *testing.T) {
 	})
 	p.send("exit 0")
 	p.finish(0)
+}
+
+// --pause: the neglectful parent is in another container of the pod,
+// entering the namespace from outside; the pause container names it.
+func TestZombieReportInPause(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e env) {
+		p := e.start(t, runOpts{}, "/sexton", "-v", "--zombie-report", "1s", "--pause")
+		p.errs.expectPrefix(t, "sexton: pausing")
+		var cmd *exec.Cmd
+		if p.id != "" {
+			cmd = exec.Command("runc", "--root", p.runcRT, "exec", p.id, "/fixture", "trap")
+		} else {
+			cmd = exec.Command("nsenter", "-t", strconv.Itoa(p.initPID()), "-p", "-m", fixture, "trap")
+		}
+		visitor := startProc(t, p.env+"-exec", cmd)
+		visitor.out.expectPrefix(t, "main ready")
+		visitor.send("zombies 3")
+		holder := fields(visitor.out.expectPrefix(t, "holder pid="))["pid"]
+		who := "sexton: zombies: pid " + holder + " (fixture) "
+		p.errs.expectWithin(t, 3*time.Second, "the report of the holder", func(s string) bool {
+			return strings.HasPrefix(s, who+"holds 3 zombie children")
+		})
+		visitor.send("release")
+		p.errs.expectWithin(t, 3*time.Second, "the end of the report", func(s string) bool {
+			return s == who+"holds no zombie children any more"
+		})
+		visitor.send("exit 0")
+		visitor.finish(0)
+		p.signal(syscall.SIGTERM)
+		p.finish(0)
+	})
 }
 
 // No line for a parent that waits (after the kill, as a correct program
