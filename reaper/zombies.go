@@ -52,7 +52,8 @@ type neglect struct {
 	reported int
 }
 
-// startZombieWatch arms the first look, if cfg asks for any.
+// start arms the first look, if cfg asks for any; otherwise the timer
+// stays nil and nothing ever wakes for it.
 func (w *zombieWatch) start(cfg *Config, init bool) {
 	if cfg.ZombieReport <= 0 || cfg.Report == nil {
 		return
@@ -206,8 +207,8 @@ func (w *zombieWatch) readStat(dir int, name []byte) (state byte, ppid int, ok b
 		return 0, 0, false
 	}
 	fd := int(r)
-	// The head suffices: "pid (comm) state ppid ..." with comm at most 15
-	// bytes (64 as escaped by the kernel at worst), and only numbers after.
+	// The head suffices: "pid (comm) state ppid ...", with comm at most
+	// 15 bytes (TASK_COMM_LEN) and only numbers after it.
 	var m int
 	for {
 		m, errno = readFD(fd, w.stat[:])
@@ -252,8 +253,8 @@ func (w *zombieWatch) comm(pid int) string {
 	return string(bytes.TrimSuffix(b, []byte("\n")))
 }
 
-// neglectLine is the report of a parent holding n zombies, the oldest it
-// kept for at least d.
+// neglectLine is the report of a parent holding n zombies, one of which
+// has been a zombie for at least d.
 func neglectLine(pid int, comm string, n int, d time.Duration) string {
 	if d >= time.Second {
 		d = d.Truncate(time.Second)
