@@ -106,7 +106,8 @@ type Config struct {
 	// namespace, as a subreaper among its descendants). No init can reap
 	// those: only their parent may wait for them. A parent whose zombies
 	// outlast a look gets one line on Report; another when it holds more,
-	// and one when they are gone. 0 never looks: no timer runs.
+	// and one when they are gone. 0, or a nil Report, never looks: no
+	// timer runs.
 	ZombieReport time.Duration
 	// Report, when not nil, receives the lines meant for the user whatever
 	// the log's verbosity (the zombie report), without a newline. Only
