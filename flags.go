@@ -3,6 +3,7 @@ package main
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -111,6 +112,17 @@ var options = []option{
 	{'P', "pause", "SEXTON_PAUSE", "", onOff, "", "",
 		"run no command: reap; on SIGTERM or SIGINT pass it to every other process of the PID namespace, wait for them (SIGKILL after --kill-after), and exit 0 (a pod's pause container)",
 		func(c *cli, _, _ string) error { c.cfg.Pause = true; return nil }},
+	{0, "zombie-report", "SEXTON_ZOMBIE_REPORT", "", value, "DUR", "",
+		"every DUR (100ms or more), name each living process that holds zombie children it does not wait for, which no init can reap: one line on stderr whatever -v says, again when it holds more, and when they are gone",
+		func(c *cli, name, v string) error {
+			d, err := parseDuration(name, v)
+			if err == nil && d > 0 && d < 100*time.Millisecond {
+				// Each look reads every process's stat file.
+				err = usageError(name + " " + v + ": too short to look through /proc that often; use 100ms or more, or 0 for none")
+			}
+			c.cfg.ZombieReport = d
+			return err
+		}},
 	{'s', "subreaper", "SEXTON_SUBREAPER", "TINI_SUBREAPER", onOff, "", "",
 		"accepted for tini's sake: sexton is a subreaper whenever it is not PID 1",
 		func(*cli, string, string) error { return nil }},

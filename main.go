@@ -100,10 +100,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, path+"\n")
 		return 0
 	}
-	c.cfg.Log = logTo(stderr, c.verbose)
-	if c.warnReaped && c.verbose == 0 {
-		// -v logs each reaped orphan already.
-		c.cfg.Warn = logTo(stderr, 1)
+	// One writer for the log, the report and tini's -w lines: they share
+	// -vv's clock and stop together when stderr breaks. The report is
+	// written whatever -v says.
+	out := logTo(stderr, max(c.verbose, 1))
+	c.cfg.Report = out
+	switch {
+	case c.verbose > 0:
+		c.cfg.Log = out
+	case c.warnReaped:
+		c.cfg.Warn = out // -v logs each reaped orphan already
 	}
 	code, err := reaper.Run(c.cfg)
 	if err != nil {

@@ -230,6 +230,13 @@ func TestParseArgsEnv(t *testing.T) {
 			return c.cfg.WaitAll && c.cfg.StopDelay == 1500*time.Millisecond
 		}, ""},
 		{map[string]string{"SEXTON_STOP_DELAY": "soon"}, []string{"cmd"}, nil, "SEXTON_STOP_DELAY"},
+		{nil, []string{"cmd"}, func(c cli) bool { return c.cfg.ZombieReport == 0 }, ""},
+		{nil, []string{"--zombie-report", "1s", "cmd"}, func(c cli) bool { return c.cfg.ZombieReport == time.Second }, ""},
+		{nil, []string{"--zombie-report=100ms", "cmd"}, func(c cli) bool { return c.cfg.ZombieReport == 100*time.Millisecond }, ""},
+		{map[string]string{"SEXTON_ZOMBIE_REPORT": "0"}, []string{"cmd"}, func(c cli) bool { return c.cfg.ZombieReport == 0 }, ""},
+		{map[string]string{"SEXTON_ZOMBIE_REPORT": "2"}, []string{"-P"}, func(c cli) bool { return c.cfg.ZombieReport == 2*time.Second && c.cfg.Pause }, ""},
+		{nil, []string{"--zombie-report", "99ms", "cmd"}, nil, "--zombie-report 99ms: too short"},
+		{map[string]string{"SEXTON_ZOMBIE_REPORT": "often"}, []string{"cmd"}, nil, `invalid duration "often" for SEXTON_ZOMBIE_REPORT`},
 	}
 	for _, tt := range tests {
 		got, err := parseArgs(tt.args, envOf(tt.env))

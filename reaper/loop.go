@@ -65,7 +65,10 @@ func (l *loop) run() int {
 		exited   = l.exited
 		gone     <-chan struct{} // armed once the command is gone
 		ph       = running
+		zombies  zombieWatch // --zombie-report; its timer is never armed when off
 	)
+	zombies.start(&l.cfg, l.init)
+	defer zombies.stop()
 	defer deadline.stop()
 	defer held.stop()
 	defer kill.stop()
@@ -197,6 +200,8 @@ func (l *loop) run() int {
 					l.log("command exited " + strconv.Itoa(code) + ", waiting for " + strconv.Itoa(n) + " processes (--wait-all)")
 				}
 			}
+		case <-zombies.c:
+			zombies.fired()
 		case <-gone:
 			return l.result(code, timedOut)
 		}

@@ -23,7 +23,8 @@ import (
 // container:NAME). When PID 1 exits the kernel SIGKILLs every process of
 // the namespace, so exiting at once on SIGTERM would kill the pod's
 // applications before they could stop cleanly: stopRest passes the
-// signal on to them first and waits for them.
+// signal on to them first and waits for them. --zombie-report looks here
+// too: the other containers' neglectful parents are the ones to name.
 func pause(cfg Config) (int, error) {
 	l := &loop{cfg: cfg, init: unix.Getpid() == 1}
 	if !l.init {
@@ -43,17 +44,24 @@ func pause(cfg Config) (int, error) {
 	ignoreReserved() // no child to inherit them: at once
 
 	l.log("pausing: reaping orphans until SIGTERM or SIGINT")
+	var zombies zombieWatch // --zombie-report; its timer is never armed when off
+	zombies.start(&l.cfg, l.init)
+	defer zombies.stop()
 	reaped := 0
-	for sig := range sigs {
-		switch sig {
-		case unix.SIGTERM, unix.SIGINT:
-			l.stopRest(sig, &reaped)
-			return 0, nil
-		case unix.SIGCHLD:
-			l.reapExited(&reaped)
+	for {
+		select {
+		case sig := <-sigs:
+			switch sig {
+			case unix.SIGTERM, unix.SIGINT:
+				l.stopRest(sig, &reaped)
+				return 0, nil
+			case unix.SIGCHLD:
+				l.reapExited(&reaped)
+			}
+		case <-zombies.c:
+			zombies.fired()
 		}
 	}
-	return 0, nil
 }
 
 // reapExited reaps every child that has exited, without blocking: one

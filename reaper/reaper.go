@@ -105,6 +105,18 @@ type Config struct {
 	// share), waits for them to exit (SIGKILL after KillAfter, or at a
 	// second SIGTERM or SIGINT), and returns 0.
 	Pause bool
+	// ZombieReport, when not 0, is how often sexton looks for zombies
+	// that a living process other than sexton holds (as PID 1 in the whole
+	// namespace, as a subreaper among its descendants). No init can reap
+	// those: only their parent may wait for them. A parent whose zombies
+	// outlast a look gets one line on Report; another when it holds more,
+	// and one when they are gone. 0, or a nil Report, never looks: no
+	// timer runs.
+	ZombieReport time.Duration
+	// Report, when not nil, receives the lines meant for the user whatever
+	// the log's verbosity (the zombie report), without a newline. Only
+	// the main goroutine calls it.
+	Report func(line string)
 	// Log, when not nil, receives one line per event (start, each relayed
 	// signal, each reaped process, the exit), without a newline. It is
 	// called from two goroutines, so it must be safe for concurrent use;
