@@ -112,3 +112,19 @@ func TestCatcherOtherArches(t *testing.T) {
 		})
 	}
 }
+
+// The release binary stays within its size budget, 1.8 MiB: every page of
+// an init's binary is resident for the container's life. A standard
+// library call that brings os.FileInfo or a boxed time.Time brings time's
+// formatting and zone loading too (about 53 KiB), which this catches.
+func TestBinarySize(t *testing.T) {
+	const budget = 1.8 * 1024 * 1024
+	st, err := os.Stat(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() > budget {
+		t.Errorf("release binary is %d bytes; the budget is %d (1.8 MiB)", st.Size(), int64(budget))
+	}
+	t.Logf("release binary: %d bytes (%.2f MiB)", st.Size(), float64(st.Size())/(1<<20))
+}
