@@ -121,11 +121,21 @@ func dockerKill(t *testing.T, m dockerMode, flags []string) {
 	t.Logf("%d docker kill -s RTMIN+3: %v", each, time.Since(start).Round(time.Millisecond))
 	// A last, different signal: sexton relays in the order it receives,
 	// and every signal relayed before it is pending at the command when it
-	// reads this one, so a 101st RTMIN+3 would show before the pong.
+	// reads this one and is printed in the same batch, so a 101st RTMIN+3
+	// would show before the pong that follows. (The ping alone is no
+	// barrier: stdin through docker attach may overtake sexton's relay.)
 	c.kill("USR2")
-	extra := c.ping("counted")
-	if len(extra) != 1 || extra[0] != "main sig 12" {
-		t.Errorf("after %d RTMIN+3 then USR2 the command got %q more; want just main sig 12", each, extra)
+	var extra []string
+	c.out.expect(t, "main sig 12", func(s string) bool {
+		if s == "main sig 12" {
+			return true
+		}
+		extra = append(extra, s)
+		return false
+	})
+	extra = append(extra, c.ping("counted")...)
+	if len(extra) != 0 {
+		t.Errorf("after %d RTMIN+3 then USR2 the command also got %q", each, extra)
 	}
 	c.send("exit 0")
 	c.finish(0)
@@ -221,7 +231,8 @@ func dockerTimeout(t *testing.T, m dockerMode) {
 			t.Errorf("%s never got TERM before sexton exited; stdout:\n%s", tag, out)
 		}
 	}
-	if took > 4*time.Second {
+	// Under 1 s plus --kill-after (5 s): nothing needed the SIGKILL.
+	if took > 5*time.Second {
 		t.Errorf("the timeout took %v to end a command that exits on TERM", took)
 	}
 	var logged int
@@ -260,7 +271,7 @@ func dockerRestart(t *testing.T, m dockerMode) {
 			verb = "stop"
 		}
 		took := timed(func() { docker(t, verb, "-t", "10", id) })
-		if took > 3*time.Second {
+		if took > 5*time.Second {
 			t.Errorf("run %d: docker %s took %v; want the TERM relayed and the command gone at once", run, verb, took)
 		}
 	}
@@ -294,8 +305,8 @@ func dockerPause(t *testing.T, m dockerMode) {
 	}
 	took := timed(func() { docker(t, "stop", "-t", "10", c.id) })
 	c.finish(0)
-	if took > 3*time.Second {
-		t.Errorf("docker stop took %v after pause/unpause", took)
+	if took > 5*time.Second {
+		t.Errorf("docker stop took %v after pause/unpause; want the TERM relayed, not the 10 s limit", took)
 	}
 }
 
