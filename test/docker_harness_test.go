@@ -233,7 +233,7 @@ func createContainer(t *testing.T, m dockerMode, flags []string, args ...string)
 func startContainer(t *testing.T, m dockerMode, flags []string, args ...string) *container {
 	t.Helper()
 	id := createContainer(t, m, append([]string{"-i"}, flags...), args...)
-	p := startProc(t, "docker", exec.Command("docker", "start", "-a", "-i", id))
+	p := startProc(t, envDocker, exec.Command("docker", "start", "-a", "-i", id))
 	return &container{proc: p, id: id}
 }
 
@@ -310,5 +310,5 @@ func dockerLogs(t *testing.T, id string) (stdout, stderr string) {
 // from its first start on, and what it writes next.
 func followLogs(t *testing.T, id string) *proc {
 	t.Helper()
-	return startProc(t, "docker", exec.Command("docker", "logs", "-f", id))
+	return startProc(t, envDocker, exec.Command("docker", "logs", "-f", id))
 }

@@ -185,7 +185,7 @@ func dockerTTY(t *testing.T, m dockerMode) {
 	cmd := exec.Command("docker", "start", "-a", "-i", id)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
-	p := &proc{t: t, env: "docker", cmd: cmd, done: make(chan struct{}), stdin: master}
+	p := &proc{t: t, env: envDocker, cmd: cmd, done: make(chan struct{}), stdin: master}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

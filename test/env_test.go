@@ -16,6 +16,7 @@ const (
 	envHost    envKind = iota // started by the test itself: not PID 1, a subreaper
 	envUnshare                // PID 1 of a fresh PID namespace, through unshare
 	envRunc                   // PID 1 of a runc container
+	envDocker                 // PID 1 of a Docker container, through the docker client
 )
 
 // String names the kind; forEachEnv uses it as the subtest name.
@@ -27,6 +28,8 @@ func (k envKind) String() string {
 		return "unshare"
 	case envRunc:
 		return "runc"
+	case envDocker:
+		return "docker"
 	}
 	return fmt.Sprintf("envKind(%d)", int(k))
 }
