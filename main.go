@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -29,6 +30,20 @@ const version = "0.2.0"
 // Makefile (-X=main.gitCommit=...). (The build info would also name it,
 // but runtime/debug pulls fmt into the binary: 200 KiB.)
 var gitCommit = ""
+
+// versionLine is what --version prints. Docker runs its init as
+// "docker-init --version" and reads tini's form, "tini version V -
+// git.C": the commit after " - git." and the version only after a leading
+// "tini version ". Under that name sexton answers in that form, with a
+// version that still says what it is ("0.2.0_sexton", as catatonit says
+// "0.1.7_catatonit"), so that docker version and docker info show both;
+// under any other name it says "sexton version".
+func versionLine(argv0 string) string {
+	if filepath.Base(argv0) == "docker-init" {
+		return "tini version " + version + "_sexton - git." + commit() + "\n"
+	}
+	return "sexton version " + version + " - git." + commit() + "\n"
+}
 
 // commit names the commit sexton was built from, or "unknown".
 func commit() string {
@@ -51,7 +66,7 @@ func main() {
 	// (about 0.6 fewer context switches per reaped process; see
 	// BENCHMARKS.md). sexton never has two goroutines with work at once.
 	runtime.GOMAXPROCS(1)
-	os.Exit(run(os.Args[1:], fdWriter(1), fdWriter(2)))
+	os.Exit(run(os.Args, fdWriter(1), fdWriter(2)))
 }
 
 // fdWriter writes to a file descriptor with write(2) alone. Not os.File:
@@ -69,9 +84,10 @@ func (fd fdWriter) Write(b []byte) (int, error) {
 	}
 }
 
-// run is main without the exit, so that tests can call it.
-func run(args []string, stdout, stderr io.Writer) int {
-	c, err := parseArgs(args, os.LookupEnv)
+// run is main without the exit, so that tests can call it; argv is the
+// whole command line, argv[0] included.
+func run(argv []string, stdout, stderr io.Writer) int {
+	c, err := parseArgs(argv[1:], os.LookupEnv)
 	if err != nil {
 		io.WriteString(stderr, "sexton: "+err.Error()+"\n")
 		return exitUsage
@@ -81,9 +97,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, usage())
 		return 0
 	case c.version:
-		// One line that `docker info` parses: it takes the commit from
-		// " - git.X" (as tini prints it) and warns on any other form.
-		io.WriteString(stdout, "sexton version "+version+" - git."+commit()+"\n")
+		io.WriteString(stdout, versionLine(argv[0]))
 		return 0
 	case c.license:
 		io.WriteString(stdout, "sexton "+version+": Copyright the sexton authors; "+

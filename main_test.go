@@ -144,15 +144,15 @@ func FuzzParseArgs(f *testing.F) {
 
 func TestRunUsage(t *testing.T) {
 	var out, errs bytes.Buffer
-	if code := run([]string{"--help"}, &out, &errs); code != 0 || !strings.HasPrefix(out.String(), "Usage: sexton") || errs.Len() != 0 {
+	if code := run([]string{"sexton", "--help"}, &out, &errs); code != 0 || !strings.HasPrefix(out.String(), "Usage: sexton") || errs.Len() != 0 {
 		t.Errorf("run(--help) = %d, stdout %q, stderr %q; want 0 and the usage on stdout", code, out.String(), errs.String())
 	}
 	out.Reset()
-	if code := run([]string{"-V"}, &out, &errs); code != 0 || !strings.HasPrefix(out.String(), "sexton version ") {
+	if code := run([]string{"sexton", "-V"}, &out, &errs); code != 0 || !strings.HasPrefix(out.String(), "sexton version ") {
 		t.Errorf("run(-V) = %d, stdout %q; want 0 and the version", code, out.String())
 	}
 	out.Reset()
-	code := run([]string{"-Z", "true"}, &out, &errs)
+	code := run([]string{"sexton", "-Z", "true"}, &out, &errs)
 	if code != 125 || out.Len() != 0 || strings.Count(errs.String(), "\n") != 1 || !strings.HasPrefix(errs.String(), "sexton: ") {
 		t.Errorf("run(-Z true) = %d, stdout %q, stderr %q; want 125 and one line on stderr", code, out.String(), errs.String())
 	}
@@ -314,5 +314,22 @@ func TestParseArgsPeers(t *testing.T) {
 	}
 	if _, err := parseArgs([]string{"cmd"}, envOf(map[string]string{"TINI_VERBOSITY": "loud"})); err == nil || !strings.Contains(err.Error(), "TINI_VERBOSITY=loud") {
 		t.Errorf("TINI_VERBOSITY=loud: err = %v; want one naming it", err)
+	}
+}
+
+// --version as sexton, and as Docker's docker-init, whose output moby
+// parses as tini's: the version must follow "tini version " there and
+// still name sexton.
+func TestVersionLine(t *testing.T) {
+	for argv0, want := range map[string]string{
+		"sexton":                      "sexton version " + version + " - git.",
+		"/usr/local/bin/sexton":       "sexton version " + version + " - git.",
+		"/usr/local/bin/docker-init":  "tini version " + version + "_sexton - git.",
+		"docker-init":                 "tini version " + version + "_sexton - git.",
+		"/usr/local/bin/docker-init2": "sexton version " + version + " - git.",
+	} {
+		if got := versionLine(argv0); !strings.HasPrefix(got, want) || strings.Count(got, "\n") != 1 {
+			t.Errorf("versionLine(%q) = %q; want one line starting %q", argv0, got, want)
+		}
 	}
 }
