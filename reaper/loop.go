@@ -228,6 +228,20 @@ func (l *loop) terminate(sig unix.Signal) {
 // may already be dead: that is not an error, the waiter will report its
 // status.
 func (l *loop) send(sig, out unix.Signal) {
+	if l.cfg.SignalAll && l.signalRest(out, false) {
+		// The command is one of the rest (kill(-1) reaches it, the
+		// /proc walk finds it), so it got the signal once, with all
+		// the others. Without /proc the walk finds nobody: then the
+		// command alone gets it, below.
+		if l.logging() {
+			line := "relayed " + forward.Name(sig)
+			if out != sig {
+				line += " as " + forward.Name(out)
+			}
+			l.log(line + " to every process (--signal-all)")
+		}
+		return
+	}
 	err := l.signal(out)
 	switch {
 	case !l.logging():

@@ -92,6 +92,13 @@ type Config struct {
 	// second SIGTERM during the delay is relayed at once; other signals are
 	// never held.
 	StopDelay time.Duration
+	// SignalAll relays each signal, while the command runs, to every
+	// process sexton can reach rather than to the command alone: as PID 1
+	// every process of the namespace, as a subreaper every descendant. A
+	// daemon that left the command's process group and session (setsid)
+	// then gets a stop's SIGTERM when the command does, not only once the
+	// command has exited. StopDelay holds that SIGTERM for all of them.
+	SignalAll bool
 	// KeepFDs keeps sexton's own copies of the fds >= 3 it inherited. By
 	// default it closes them once the command has them, as catatonit does:
 	// then a pipe's reader sees EOF when the command closes its end, and
