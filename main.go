@@ -141,7 +141,11 @@ func startCode(err error) int {
 // startMessage says what went wrong and how to fix it, in one line.
 func startMessage(err error) string {
 	var se *reaper.StartError
-	if !errors.As(err, &se) {
+	var ue *reaper.UserError
+	switch {
+	case errors.As(err, &ue):
+		return "--user " + ue.Spec + ": " + ue.Why
+	case !errors.As(err, &se):
 		return err.Error()
 	}
 	p, why := se.Path, se.Err.Error()

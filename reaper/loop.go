@@ -2,6 +2,7 @@ package reaper
 
 import (
 	"strconv"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -18,6 +19,10 @@ type loop struct {
 	init  bool // we are PID 1 of a PID namespace
 	pid   int
 	pidfd int // -1 when the kernel gave none (before Linux 5.2)
+
+	// cred and home are Config.User resolved: nil and "" without it.
+	cred *syscall.Credential
+	home string
 
 	// noGroupPidfd is set once the kernel refused PIDFD_SIGNAL_PROCESS_GROUP
 	// (before Linux 6.9); kill(-pgid) is used from then on.
