@@ -3,6 +3,7 @@ package main
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -17,6 +18,9 @@ type cli struct {
 	verbose int // 0 quiet, 1 events, 2 events with times
 	help    bool
 	version bool
+	// --probe: check a server instead of running a command.
+	probe        *probeTarget
+	probeTimeout time.Duration // 0: the default; negative: none
 }
 
 // kind is the kind of value an option takes, which says how its variable
@@ -109,6 +113,21 @@ var options = []option{
 	{0, "user", "SEXTON_USER", value, "USER[:GROUP]", "",
 		"run COMMAND as USER (a name from the image's /etc/passwd, or a uid) and GROUP (a name from /etc/group, or a gid; default the user's, with its supplementary groups); sexton itself keeps its identity",
 		func(c *cli, _, v string) error { c.cfg.User = v; return nil }},
+	// No variable: set in an image's environment, it would turn the
+	// init itself into a probe that exits at once.
+	{0, "probe", "", value, "URL", "",
+		"run no command: exit 0 if tcp://HOST:PORT accepts a connection or http://HOST:PORT/PATH answers 2xx or 3xx within --probe-timeout, else 1 (a HEALTHCHECK); HOST is an IP address or localhost",
+		func(c *cli, name, v string) (err error) { c.probe, err = parseProbeURL(name, v); return err }},
+	{0, "probe-timeout", "SEXTON_PROBE_TIMEOUT", value, "DUR", "5s",
+		"how long --probe waits for the connection and the answer; 0 waits as long as it takes",
+		func(c *cli, name, v string) error {
+			d, err := parseDuration(name, v)
+			if d == 0 {
+				d = -1
+			}
+			c.probeTimeout = d
+			return err
+		}},
 	{'s', "subreaper", "SEXTON_SUBREAPER", onOff, "", "",
 		"accepted for tini's sake: sexton is a subreaper whenever it is not PID 1",
 		func(*cli, string, string) error { return nil }},
@@ -260,6 +279,9 @@ func parseArgs(args []string, getenv func(string) string) (cli, error) {
 		}
 	}
 	switch {
+	case c.probe != nil && (len(c.cfg.Argv) > 0 || c.cfg.Pause):
+		return c, usageError("--probe runs no command; remove the command and --pause, or --probe")
+	case c.probe != nil:
 	case c.cfg.Pause && len(c.cfg.Argv) > 0:
 		return c, usageError("--pause runs no command; remove " + c.cfg.Argv[0] + " or --pause")
 	case !c.cfg.Pause && len(c.cfg.Argv) == 0:
@@ -307,6 +329,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString(`Usage: sexton [options] [--] COMMAND [ARGS...]
        sexton --pause
+       sexton --probe URL
 
 Runs COMMAND as the child of an init: relays every signal sexton gets to it,
 reaps every zombie (orphans included), and exits with COMMAND's status. When

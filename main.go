@@ -85,6 +85,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// " - git.X" (as tini prints it) and warns on any other form.
 		io.WriteString(stdout, "sexton version "+version+" - git."+commit()+"\n")
 		return 0
+	case c.probe != nil:
+		timeout := c.probeTimeout
+		switch {
+		case timeout == 0:
+			timeout = defaultProbeTimeout
+		case timeout < 0:
+			timeout = 0
+		}
+		return probe(c.probe, timeout, stderr)
 	}
 	c.cfg.Log = logTo(stderr, c.verbose)
 	code, err := reaper.Run(c.cfg)
