@@ -62,6 +62,9 @@ func parseProbeURL(name, s string) (*probeTarget, error) {
 	} else if strings.ContainsAny(hostport, "/?#") {
 		return bad("a tcp:// URL has no path" + probeUsage)
 	}
+	if hostport == "" {
+		return bad("no host" + probeUsage)
+	}
 	host, port := hostport, ""
 	if strings.HasPrefix(hostport, "[") {
 		i := strings.IndexByte(hostport, ']')

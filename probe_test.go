@@ -27,6 +27,8 @@ func TestParseProbeURL(t *testing.T) {
 		{"http://localhost:8080/", true, "localhost:8080", "/", 2, v4(127, 0, 0, 1, 8080), ""},
 		{"http://[::1]:8080/x", true, "[::1]:8080", "/x", 1, &unix.SockaddrInet6{Port: 8080, Addr: [16]byte{15: 1}}, ""},
 		{"tcp://[::ffff:10.0.0.1]:1", false, "[::ffff:10.0.0.1]:1", "/", 1, &unix.SockaddrInet6{Port: 1, Addr: [16]byte{10: 0xff, 11: 0xff, 12: 10, 15: 1}}, ""},
+		{"http://", false, "", "", 0, nil, "no host"},
+		{"http:///x", false, "", "", 0, nil, "no host"},
 		{"https://127.0.0.1/", false, "", "", 0, nil, "https is not supported"},
 		{"127.0.0.1:80", false, "", "", 0, nil, "scheme must be"},
 		{"tcp://127.0.0.1", false, "", "", 0, nil, "no port"},
@@ -105,4 +107,16 @@ func TestParseIPv6(t *testing.T) {
 			t.Errorf("parseIPv6(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
+}
+
+// No URL may panic sexton, and whatever parses has an address to try.
+func FuzzParseProbeURL(f *testing.F) {
+	for _, s := range []string{"tcp://127.0.0.1:1", "http://[::ffff:1.2.3.4]:8080/x?y#z", "http://localhost", "http://", "tcp://[]:1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if p, err := parseProbeURL("--probe", s); err == nil && len(p.addrs) == 0 {
+			t.Errorf("parseProbeURL(%q) gave no address", s)
+		}
+	})
 }

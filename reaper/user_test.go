@@ -77,3 +77,12 @@ func TestResolveUserNoFiles(t *testing.T) {
 		}
 	}
 }
+
+// No image's passwd or group file, and no --user value, may panic sexton.
+func FuzzResolveUser(f *testing.F) {
+	f.Add("app:audio", "app:x:1000:1000::/home/app:/bin/sh\n", "audio:x:29:app\n")
+	f.Add("1000", "x:x:1000:y:::\n", "::::\n")
+	f.Fuzz(func(t *testing.T, spec, passwd, group string) {
+		resolveUser(spec, []byte(passwd), nil, []byte(group), nil)
+	})
+}
