@@ -361,6 +361,8 @@ Exit status:
   125  sexton's own error (bad option or variable, could not start COMMAND)
   126  COMMAND was found but cannot be executed
   127  COMMAND was not found
+With --probe: 0 the server is up, 1 it is not (one line says why), 125 a bad
+URL.
 
 Not relayed: KILL and STOP (uncatchable), CHLD (sexton's own), and 32 and 33
 (glibc's own; 33 is also the Go runtime's).
