@@ -8,9 +8,12 @@ import (
 	"time"
 )
 
-// barrierSig is a real-time signal sent last: the kernel hands a process
-// its pending standard signals before any real-time one, so once a process
-// prints it, every standard signal sent to it before has been printed.
+// barrierSig is a real-time signal sent last, once every other signal has
+// arrived: the kernel hands a process its pending standard signals before
+// any real-time one, so once a process prints it, any second copy of an
+// earlier signal that sexton sent has been printed too. (Signals are sent
+// one at a time: sexton's threads may catch signals that arrive together
+// in any order.)
 const barrierSig = syscall.Signal(40)
 
 // countLines counts the lines of s equal to line.
@@ -59,15 +62,15 @@ func checkSignalAll(t *testing.T, p *proc, signal func(syscall.Signal)) {
 	t.Helper()
 	p.out.expectPrefix(t, "daemon ready")
 	p.out.expectPrefix(t, "main ready")
-	signal(syscall.SIGUSR1)
-	signal(syscall.SIGTERM)
-	signal(barrierSig)
-	expectBoth(t, p, barrierSig)
+	for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGTERM, barrierSig} {
+		signal(sig)
+		expectBoth(t, p, sig)
+	}
 	seen := p.out.seen()
 	for _, who := range []string{"main", "daemon"} {
 		for _, sig := range []string{"10", "15", "40"} {
 			if n := countLines(seen, who+" sig "+sig); n != 1 {
-				t.Errorf("%s got signal %s %d times; want 1\n%s", who, sig, n, p.out.dump())
+				t.Errorf("%s got signal %s %d times; want 1\nstdout:\n%s\nstderr:\n%s", who, sig, n, p.out.dump(), p.errs.dump())
 			}
 		}
 	}
@@ -82,18 +85,20 @@ func TestNoSignalAllLeavesDaemon(t *testing.T) {
 		p := e.start(t, runOpts{}, "/sexton", "-v", "-k", "0.2", "--", "/fixture", "trap", "--daemon")
 		p.out.expectPrefix(t, "daemon ready")
 		p.out.expectPrefix(t, "main ready")
-		p.signal(syscall.SIGUSR1)
-		p.signal(syscall.SIGTERM)
-		p.signal(barrierSig)
-		p.out.expectPrefix(t, "main sig 40")
+		for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGTERM, barrierSig} {
+			p.signal(sig)
+			p.out.expectPrefix(t, "main sig "+strconv.Itoa(int(sig)))
+		}
 		p.send("exit 0")
 		p.errs.expectPrefix(t, "sexton: command gone: sent SIGTERM to every process left")
 		if got := p.out.expectPrefix(t, "daemon sig "); got != "daemon sig 15" {
 			t.Errorf("the daemon's first signal was %q; want daemon sig 15, from the shutdown\n%s", got, p.out.dump())
 		}
 		p.finish(0)
-		if n := countLines(p.out.seen(), "daemon sig 10"); n != 0 {
-			t.Errorf("the daemon got USR1 %d times; want 0 without --signal-all", n)
+		for _, sig := range []string{"10", "40"} {
+			if n := countLines(p.out.seen(), "daemon sig "+sig); n != 0 {
+				t.Errorf("the daemon got signal %s %d times; want 0 without --signal-all", sig, n)
+			}
 		}
 	})
 }
