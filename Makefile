@@ -55,7 +55,7 @@ demo: build
 		./$(BIN) -v -- $(DEMO_CMD); \
 	fi; echo "exit status: $$?"
 
-# Every parser, fuzzed for a bounded budget each: a panic in PID 1 would take
+# Every parser (the image's passwd and group files included), fuzzed for a bounded budget each: a panic in PID 1 would take
 # the container down. The budget is a count of executions (about 10 s each
 # here), not a duration: with a duration, Go 1.26's fuzz coordinator can
 # report a spurious "context deadline exceeded" as the time runs out
@@ -67,6 +67,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseRewrite$$' -fuzztime $(FUZZTIME) ./forward/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDuration$$' -fuzztime $(FUZZTIME) .
 	$(GO) test -run '^$$' -fuzz '^FuzzParseArgs$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzParseProbeURL$$' -fuzztime $(FUZZTIME) .
+	$(GO) test -run '^$$' -fuzz '^FuzzResolveUser$$' -fuzztime $(FUZZTIME) ./reaper/
 
 # sexton against tini, dumb-init and catatonit, each as PID 1 of a fresh PID
 # namespace (as root, ~1-2 minutes): one markdown table on stdout, progress on

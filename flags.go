@@ -21,6 +21,9 @@ type cli struct {
 	version    bool
 	license    bool
 	install    string // --install DIR
+	// --probe: check a server instead of running a command.
+	probe        *probeTarget
+	probeTimeout time.Duration // 0: the default; negative: none
 }
 
 // kind is the kind of value an option takes, which says how its variable
@@ -121,6 +124,27 @@ var options = []option{
 				err = usageError(name + " " + v + ": too short to look through /proc that often; use 100ms or more, or 0 for none")
 			}
 			c.cfg.ZombieReport = d
+			return err
+		}},
+	{0, "signal-all", "SEXTON_SIGNAL_ALL", "", onOff, "", "",
+		"relay each signal to every process sexton can reach (as PID 1 the whole namespace, else its descendants), not only to COMMAND, so daemons that left its process group get a stop's SIGTERM at once",
+		func(c *cli, _, _ string) error { c.cfg.SignalAll = true; return nil }},
+	{0, "user", "SEXTON_USER", "", value, "USER[:GROUP]", "",
+		"run COMMAND as USER (a name from the image's /etc/passwd, or a uid) and GROUP (a name from /etc/group, or a gid; default the user's, with its supplementary groups); sexton itself keeps its identity",
+		func(c *cli, _, v string) error { c.cfg.User = v; return nil }},
+	// No variable: set in an image's environment, it would turn the
+	// init itself into a probe that exits at once.
+	{0, "probe", "", "", value, "URL", "",
+		"run no command: exit 0 if tcp://HOST:PORT accepts a connection or http://HOST:PORT/PATH answers 2xx or 3xx within --probe-timeout, else 1 (a HEALTHCHECK); HOST is an IP address or localhost",
+		func(c *cli, name, v string) (err error) { c.probe, err = parseProbeURL(name, v); return err }},
+	{0, "probe-timeout", "SEXTON_PROBE_TIMEOUT", "", value, "DUR", "5s",
+		"how long --probe waits for the connection and the answer; 0 waits as long as it takes",
+		func(c *cli, name, v string) error {
+			d, err := parseDuration(name, v)
+			if d == 0 {
+				d = -1
+			}
+			c.probeTimeout = d
 			return err
 		}},
 	{'s', "subreaper", "SEXTON_SUBREAPER", "TINI_SUBREAPER", onOff, "", "",
@@ -306,12 +330,14 @@ func parseArgs(args []string, lookupEnv func(string) (string, bool)) (cli, error
 	}
 	mode := ""
 	switch {
-	case c.cfg.Pause && c.install != "":
-		return c, usageError("--pause and --install are two modes; give one")
+	case c.cfg.Pause && c.install != "", c.probe != nil && (c.cfg.Pause || c.install != ""):
+		return c, usageError("--pause, --install and --probe are modes of their own; give one")
 	case c.cfg.Pause:
 		mode = "--pause"
 	case c.install != "":
 		mode = "--install"
+	case c.probe != nil:
+		mode = "--probe"
 	}
 	switch {
 	case mode != "" && len(c.cfg.Argv) > 0:
@@ -377,6 +403,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString(`Usage: sexton [options] [--] COMMAND [ARGS...]
        sexton --pause
+       sexton --probe URL
 
 Runs COMMAND as the child of an init: relays every signal sexton gets to it,
 reaps every zombie (orphans included), and exits with COMMAND's status. When
@@ -411,6 +438,8 @@ Exit status:
   125  sexton's own error (bad option or variable, could not start COMMAND)
   126  COMMAND was found but cannot be executed
   127  COMMAND was not found
+With --probe: 0 the server is up, 1 it is not (one line says why), 125 a bad
+URL.
 
 Not relayed: KILL and STOP (uncatchable), CHLD (sexton's own), and 32 and 33
 (glibc's own; 33 is also the Go runtime's).

@@ -104,6 +104,15 @@ func run(argv []string, stdout, stderr io.Writer) int {
 			"licensed under the Apache License 2.0 (https://www.apache.org/licenses/LICENSE-2.0); "+
 			"it comes with no warranty\n")
 		return 0
+	case c.probe != nil:
+		timeout := c.probeTimeout
+		switch {
+		case timeout == 0:
+			timeout = defaultProbeTimeout
+		case timeout < 0:
+			timeout = 0
+		}
+		return probe(c.probe, timeout, stderr)
 	}
 	if c.install != "" {
 		path, err := install(c.install)
@@ -179,7 +188,11 @@ func startCode(err error) int {
 // startMessage says what went wrong and how to fix it, in one line.
 func startMessage(err error) string {
 	var se *reaper.StartError
-	if !errors.As(err, &se) {
+	var ue *reaper.UserError
+	switch {
+	case errors.As(err, &ue):
+		return "--user " + ue.Spec + ": " + ue.Why
+	case !errors.As(err, &se):
 		return err.Error()
 	}
 	p, why := se.Path, se.Err.Error()

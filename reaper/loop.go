@@ -2,6 +2,7 @@ package reaper
 
 import (
 	"strconv"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -18,6 +19,10 @@ type loop struct {
 	init  bool // we are PID 1 of a PID namespace
 	pid   int
 	pidfd int // -1 when the kernel gave none (before Linux 5.2)
+
+	// cred and home are Config.User resolved: nil and "" without it.
+	cred *syscall.Credential
+	home string
 
 	// noGroupPidfd is set once the kernel refused PIDFD_SIGNAL_PROCESS_GROUP
 	// (before Linux 6.9); kill(-pgid) is used from then on.
@@ -233,6 +238,20 @@ func (l *loop) terminate(sig unix.Signal) {
 // may already be dead: that is not an error, the waiter will report its
 // status.
 func (l *loop) send(sig, out unix.Signal) {
+	if l.cfg.SignalAll && l.signalRest(out, false) {
+		// The command is one of the rest (kill(-1) reaches it, the
+		// /proc walk finds it), so it got the signal once, with all
+		// the others. Without /proc the walk finds nobody: then the
+		// command alone gets it, below.
+		if l.logging() {
+			line := "relayed " + forward.Name(sig)
+			if out != sig {
+				line += " as " + forward.Name(out)
+			}
+			l.log(line + " to every process (--signal-all)")
+		}
+		return
+	}
 	err := l.signal(out)
 	switch {
 	case !l.logging():

@@ -92,6 +92,22 @@ type Config struct {
 	// second SIGTERM during the delay is relayed at once; other signals are
 	// never held.
 	StopDelay time.Duration
+	// SignalAll relays each signal, while the command runs, to every
+	// process sexton can reach rather than to the command alone: as PID 1
+	// every process of the namespace, as a subreaper every descendant. A
+	// daemon that left the command's process group and session (setsid)
+	// then gets a stop's SIGTERM when the command does, not only once the
+	// command has exited. StopDelay holds that SIGTERM for all of them.
+	SignalAll bool
+	// User, when not empty, runs the command as USER[:GROUP]: names from
+	// the image's /etc/passwd and /etc/group, or numeric ids, which need
+	// neither. Without GROUP the command gets the user's gid and
+	// supplementary groups as initgroups(3) gives them; with GROUP, that
+	// group alone. HOME is set from the passwd entry (or to /) when the
+	// environment has none. sexton itself keeps its identity. A user or
+	// group that does not exist, an id out of range, or a sexton that may
+	// not switch (no CAP_SETUID and CAP_SETGID) is a [*UserError].
+	User string
 	// KeepFDs keeps sexton's own copies of the fds >= 3 it inherited. By
 	// default it closes them once the command has them, as catatonit does:
 	// then a pipe's reader sees EOF when the command closes its end, and
@@ -201,11 +217,17 @@ func Run(cfg Config) (int, error) {
 	if len(cfg.Argv) == 0 {
 		return 0, errors.New("no command to run")
 	}
+	l := &loop{cfg: cfg, init: unix.Getpid() == 1}
+	if cfg.User != "" {
+		var err error
+		if l.cred, l.home, err = credential(cfg.User); err != nil {
+			return 0, err
+		}
+	}
 	path, err := lookPath(cfg.Argv[0])
 	if err != nil {
 		return 0, err
 	}
-	l := &loop{cfg: cfg, init: unix.Getpid() == 1}
 
 	if !l.init {
 		// As PID 1 the kernel gives us every orphan of the namespace; in
@@ -361,7 +383,13 @@ func (l *loop) start(path string) error {
 			// terminal's job control sees it as the job.
 			Setpgid: true,
 			PidFD:   &l.pidfd,
+			// --user: the child drops to it between fork and exec;
+			// sexton stays who it is, to signal and reap everything.
+			Credential: l.cred,
 		},
+	}
+	if l.home != "" && !slices.ContainsFunc(attr.Env, func(e string) bool { return strings.HasPrefix(e, "HOME=") }) {
+		attr.Env = append(attr.Env, "HOME="+l.home)
 	}
 	// TIOCGPGRP succeeds only on our controlling terminal; TCGETS would
 	// also accept a pty that is not, where TIOCSPGRP then fails.
