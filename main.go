@@ -57,10 +57,29 @@ func main() {
 // fdWriter writes to a file descriptor with write(2) alone. Not os.File:
 // when a write to fd 1 or 2 fails with EPIPE, os.File has the runtime
 // raise SIGPIPE at the process, which kills a Go program that does not
-// ignore it, and sexton's death as PID 1 ends the container.
+// ignore it, and sexton's death as PID 1 ends the container. (The kernel
+// still raises SIGPIPE, or SIGXFSZ past RLIMIT_FSIZE, at the writer; the
+// signal handler drops those, since they come from sexton's own pid.)
 type fdWriter int
 
+// ttou is the signal set {SIGTTOU}.
+var ttou = unix.Sigset_t{Val: [len(unix.Sigset_t{}.Val)]uint64{1 << (unix.SIGTTOU - 1)}}
+
 func (fd fdWriter) Write(b []byte) (int, error) {
+	// SIGTTOU blocked on this thread while it writes. Once the command
+	// has the terminal's foreground, sexton is a background job, and with
+	// `stty tostop` the kernel answers its write to the terminal with
+	// SIGTTOU at sexton's group and a restart of the write: the signal
+	// handler returns, the write restarts, forever, at full CPU (as PID 1
+	// or with a SIG_DFL nobody acts on, the same). With SIGTTOU blocked
+	// the kernel lets the write through, as it does for a job that
+	// ignores SIGTTOU.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var old unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &ttou, &old); err == nil {
+		defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	}
 	for {
 		n, err := unix.Write(int(fd), b)
 		if err != unix.EINTR {

@@ -15,7 +15,7 @@ import (
 // byte, to a pipe that the loop reads through the netpoller: nothing
 // merges but what the kernel merges, and setting up is one rt_sigaction
 // per signal. The handler runs on whatever thread the kernel picks, so it
-// calls no Go code and touches no Go state but the two variables below.
+// calls no Go code and touches no Go state but the three variables below.
 
 // catchPipe is the pipe's write end, non-blocking: when it is full (64 KiB
 // of signals not yet read) a signal is dropped rather than a thread stuck
@@ -23,6 +23,19 @@ import (
 //
 //lint:ignore U1000 read by catch, in assembly
 var catchPipe int32
+
+// catchSelf is sexton's pid. A signal whose siginfo says SI_USER from
+// this pid is one that sexton raised at itself, and catch drops it: the
+// kernel raises SIGPIPE at a process whose write(2) finds no reader and
+// SIGXFSZ at one whose write passes RLIMIT_FSIZE, both as kill(2) from the
+// process itself, and those are about sexton's own writes (its log), never
+// meant for the command. (In a PID namespace si_pid is the sender's pid as
+// seen there, so only sexton itself can be catchSelf; a sender outside it
+// shows as 0.) The runtime's own raises use tgkill (SI_TKILL) and are
+// not affected; sexton's --pdeathsig raise goes into the pipe directly.
+//
+//lint:ignore U1000 read by catch, in assembly
+var catchSelf int32
 
 // goHandler holds the runtime's handler for the signals that report a
 // fault when the kernel raises them (SIGSEGV, SIGBUS, ...): for those,
@@ -67,6 +80,7 @@ func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
 		return nil, nil, &callError{"pipe2", err}
 	}
 	catchPipe = int32(p[1])
+	catchSelf = int32(unix.Getpid())
 	for _, sig := range faults {
 		if h, err := disposition(sig); err == nil {
 			goHandler[sig] = h
@@ -118,4 +132,15 @@ func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
 		// reused under it.
 		r.Close()
 	}, nil
+}
+
+// raise queues sig for the loop as if it had been caught. Not kill(2) of
+// ourselves: catch drops a signal sexton sends itself.
+func raise(sig unix.Signal) {
+	for {
+		_, err := unix.Write(int(catchPipe), []byte{byte(sig)})
+		if err != unix.EINTR {
+			return
+		}
+	}
 }

@@ -5,15 +5,23 @@
 // signal stack, with every signal blocked. It may clobber any register:
 // rt_sigreturn restores them all.
 TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// SI_USER (0) from sexton's own pid: a signal sexton raised at itself
+	// (the kernel's SIGPIPE or SIGXFSZ for one of its writes) is dropped.
 	// A fault raised by the kernel (si_code > 0) goes to the runtime.
 	MOVL	8(SI), AX
 	CMPL	AX, $0
-	JLE	relay
+	JLT	relay
+	JEQ	user
 	LEAQ	·goHandler(SB), BX
 	MOVQ	(BX)(DI*8), AX
 	TESTQ	AX, AX
 	JZ	relay
 	JMP	AX
+user:
+	MOVL	16(SI), AX // si_pid
+	CMPL	AX, ·catchSelf(SB)
+	JNE	relay
+	RET
 relay:
 	// write(catchPipe, &sig, 1), the byte in the red zone below SP.
 	MOVB	DI, -8(SP)

@@ -5,14 +5,23 @@
 // rt_sigreturn, on the thread's signal stack, with every signal blocked.
 // It may clobber any register: rt_sigreturn restores them all.
 TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// SI_USER (0) from sexton's own pid: a signal sexton raised at itself
+	// (the kernel's SIGPIPE or SIGXFSZ for one of its writes) is dropped.
 	// A fault raised by the kernel (si_code > 0) goes to the runtime.
 	MOVW	8(R1), R3
 	CMPW	$0, R3
-	BLE	relay
+	BLT	relay
+	BEQ	user
 	MOVD	$·goHandler(SB), R4
 	MOVD	(R4)(R0<<3), R4
 	CBZ	R4, relay
 	JMP	(R4)
+user:
+	MOVW	16(R1), R3 // si_pid
+	MOVW	·catchSelf(SB), R4
+	CMPW	R4, R3
+	BNE	relay
+	RET
 relay:
 	// write(catchPipe, &sig, 1), the byte in a 16-byte slot below SP.
 	SUB	$16, RSP

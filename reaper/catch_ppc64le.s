@@ -6,10 +6,13 @@
 // It may clobber any register: rt_sigreturn restores them all. sexton is
 // not built as shared code, so globals need no TOC pointer (R2).
 TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// SI_USER (0) from sexton's own pid: a signal sexton raised at itself
+	// (the kernel's SIGPIPE or SIGXFSZ for one of its writes) is dropped.
 	// A fault raised by the kernel (si_code > 0) goes to the runtime.
 	MOVW	8(R4), R7
 	CMP	R7, $0
-	BLE	relay
+	BLT	relay
+	BEQ	user
 	MOVD	$·goHandler(SB), R6
 	SLD	$3, R3, R8
 	MOVD	(R6)(R8), R12
@@ -17,6 +20,12 @@ TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
 	BEQ	relay
 	MOVD	R12, CTR
 	BR	(CTR)
+user:
+	MOVW	16(R4), R7 // si_pid
+	MOVW	·catchSelf(SB), R8
+	CMP	R7, R8
+	BNE	relay
+	RET
 relay:
 	// write(catchPipe, &sig, 1), the byte below the stack pointer (the
 	// ELFv2 ABI leaves 288 bytes there to a leaf function).

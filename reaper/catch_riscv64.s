@@ -5,15 +5,23 @@
 // rt_sigreturn, on the thread's signal stack, with every signal blocked.
 // It may clobber any register: rt_sigreturn restores them all.
 TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// SI_USER (0) from sexton's own pid: a signal sexton raised at itself
+	// (the kernel's SIGPIPE or SIGXFSZ for one of its writes) is dropped.
 	// A fault raised by the kernel (si_code > 0) goes to the runtime.
 	MOVW	8(A1), T0
-	BLEZ	T0, relay
+	BLTZ	T0, relay
+	BEQZ	T0, user
 	MOV	$·goHandler(SB), T1
 	SLL	$3, A0, T2
 	ADD	T2, T1, T1
 	MOV	(T1), T1
 	BEQZ	T1, relay
 	JMP	(T1)
+user:
+	MOVW	16(A1), T0 // si_pid
+	MOVW	·catchSelf(SB), T1
+	BNE	T0, T1, relay
+	RET
 relay:
 	// write(catchPipe, &sig, 1), the byte in a 16-byte slot below SP.
 	ADD	$-16, X2

@@ -5,14 +5,22 @@
 // back (rt_sigreturn), on the thread's signal stack, with every signal
 // blocked. It may clobber any register: rt_sigreturn restores them all.
 TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// SI_USER (0) from sexton's own pid: a signal sexton raised at itself
+	// (the kernel's SIGPIPE or SIGXFSZ for one of its writes) is dropped.
 	// A fault raised by the kernel (si_code > 0) goes to the runtime.
 	MOVW	8(R3), R7
-	CMPBLE	R7, $0, relay
+	CMPBLT	R7, $0, relay
+	CMPBEQ	R7, $0, user
 	MOVD	$·goHandler(SB), R5
 	SLD	$3, R2, R6
 	MOVD	(R5)(R6*1), R5
 	CMPBEQ	R5, $0, relay
 	BR	(R5)
+user:
+	MOVW	16(R3), R7 // si_pid
+	MOVW	·catchSelf(SB), R8
+	CMPBNE	R7, R8, relay
+	RET
 relay:
 	// write(catchPipe, &sig, 1), the byte in a 16-byte slot below SP.
 	SUB	$16, R15

@@ -218,9 +218,9 @@ func Run(cfg Config) (int, error) {
 		l.log("started " + cfg.Argv[0] + " as pid " + strconv.Itoa(l.pid))
 	}
 	if orphaned {
-		// Raise it as if it had arrived, so it goes the usual way.
+		// Queue it as if it had arrived, so it goes the usual way.
 		l.log("parent died before --pdeathsig was set")
-		_ = unix.Kill(unix.Getpid(), cfg.Pdeathsig)
+		raise(cfg.Pdeathsig)
 	}
 
 	l.exited = make(chan unix.WaitStatus, 1)
