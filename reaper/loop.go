@@ -311,7 +311,12 @@ func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, l
 			continue
 		}
 		if pid == mainPID {
+			// Once: from now on the number may be anyone's. An orphan
+			// that takes it later is an orphan (with --wait-all, a
+			// second send would fill exited and a third block here
+			// for good).
 			exited <- ws
+			mainPID = 0
 			continue
 		}
 		reaped++
