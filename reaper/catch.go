@@ -2,6 +2,7 @@ package reaper
 
 import (
 	"os"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -104,6 +105,8 @@ func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
 		caught = append(caught, sig)
 	}
 
+	unblocked := unblock(caught)
+
 	// The read end goes through the netpoller: no thread waits on it.
 	r := os.NewFile(uintptr(p[0]), "signals")
 	c := make(chan unix.Signal, 256)
@@ -126,6 +129,7 @@ func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
 	}()
 	return c, func() {
 		stop()
+		unblocked()
 		close(done)
 		// The write end stays open (one fd per Run): a handler may be
 		// running on another thread right now, and the fd must not be
@@ -143,4 +147,41 @@ func raise(sig unix.Signal) {
 			return
 		}
 	}
+}
+
+// unblock lets each of sigs that the calling thread blocks reach catch,
+// and returns a func that undoes it. The runtime gives every thread it
+// makes the mask sexton was started with (less the signals it needs
+// itself), so a signal that whoever started sexton had blocked would stay
+// pending for ever. One thread, locked to a goroutine that only waits,
+// unblocks them: the kernel delivers a signal sent to the process to any
+// thread that does not block it. The command still gets the mask sexton
+// was started with: the child restores the runtime's copy of it before
+// exec, whichever thread forks.
+func unblock(sigs []unix.Signal) func() {
+	var cur, set unix.Sigset_t
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur); err != nil {
+		return func() {}
+	}
+	for _, sig := range sigs {
+		w, bit := (sig-1)/64, uint64(1)<<((sig-1)%64)
+		if cur.Val[w]&bit != 0 {
+			set.Val[w] |= bit
+		}
+	}
+	if set == (unix.Sigset_t{}) {
+		return func() {} // the usual case: nothing blocked, no thread
+	}
+	done := make(chan struct{})
+	go func() {
+		// Runs until the func below is called. It returns locked, so
+		// the runtime ends its thread, mask and all.
+		runtime.LockOSThread()
+		if unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil) != nil {
+			runtime.UnlockOSThread()
+			return
+		}
+		<-done
+	}()
+	return func() { close(done) }
 }
