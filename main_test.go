@@ -65,6 +65,12 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"-k", "x", "cmd"}, cli{}, `invalid duration "x" for -k`},
 		{[]string{"--timeout-signal", "NOPE", "cmd"}, cli{}, `--timeout-signal: unknown signal "NOPE"`},
 		{[]string{"--timeout-signal", "0", "cmd"}, cli{}, "out of range"},
+		{[]string{"--pdeathsig", "KILL", "cmd"}, cli{}, "--pdeathsig KILL: SIGKILL cannot be caught by any process; use a signal sexton can relay"},
+		{[]string{"--pdeathsig=STOP", "cmd"}, cli{}, "--pdeathsig STOP: SIGSTOP cannot be caught"},
+		{[]string{"-p", "CHLD", "cmd"}, cli{}, "SIGCHLD is how sexton learns"},
+		{[]string{"--pdeathsig", "32", "cmd"}, cli{}, "32: SIG32 is glibc's own"},
+		{[]string{"--pdeathsig", "33", "cmd"}, cli{}, "33: SIG33 is glibc's own"},
+		{[]string{"--pdeathsig", "USR1", "cmd"}, want(func(c *cli) { c.cfg.Pdeathsig, c.cfg.Argv = unix.SIGUSR1, []string{"cmd"} }), ""},
 	}
 	for _, tt := range tests {
 		got, err := parseArgs(tt.args, noEnv)
