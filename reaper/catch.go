@@ -3,6 +3,7 @@ package reaper
 import (
 	"os"
 	"runtime"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,14 +17,26 @@ import (
 // byte, to a pipe that the loop reads through the netpoller: nothing
 // merges but what the kernel merges, and setting up is one rt_sigaction
 // per signal. The handler runs on whatever thread the kernel picks, so it
-// calls no Go code and touches no Go state but the three variables below.
+// calls no Go code and touches no Go state but the variables below.
 
 // catchPipe is the pipe's write end, non-blocking: when it is full (64 KiB
-// of signals not yet read) a signal is dropped rather than a thread stuck
-// in a handler.
+// of signals not yet read) a signal is not written rather than a thread
+// stuck in a handler; catchLost keeps its kind.
 //
 //lint:ignore U1000 read by catch, in assembly
 var catchPipe int32
+
+// catchLost has bit sig-1 set, atomically, by catch for each signal that
+// found the pipe full; the reader takes it (an atomic swap with 0) after
+// each read and passes each standard signal among them on once. So a full
+// pipe loses repeats of a standard signal, never its last one: a SIGTERM
+// in a storm still arrives, as the kernel itself merges a pending standard
+// signal. Real-time signals keep their exact count up to the pipe's
+// capacity; those beyond it are only counted. catch
+// then writes a 0 byte, which wakes the reader in case it had already
+// drained the pipe. catchDropped counts the signals that found the pipe
+// full, for the log.
+var catchLost, catchDropped uint64
 
 // catchSelf is sexton's pid. A signal whose siginfo says SI_USER from
 // this pid is one that sexton raised at itself, and catch drops it: the
@@ -113,15 +126,36 @@ func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
 	done := make(chan struct{})
 	go func() {
 		var buf [512]byte
+		send := func(sig unix.Signal) bool {
+			select {
+			case c <- sig:
+				return true
+			case <-done: // nobody reads c any more
+				return false
+			}
+		}
 		for {
 			n, err := r.Read(buf[:])
 			if err != nil {
 				return // closed by stop
 			}
 			for _, b := range buf[:n] {
-				select {
-				case c <- unix.Signal(b):
-				case <-done: // nobody reads c any more
+				// 0: only a wake-up for catchLost.
+				if b != 0 && !send(unix.Signal(b)) {
+					return
+				}
+			}
+			if lost := atomic.SwapUint64(&catchLost, 0); lost != 0 {
+				// Standard signals only: a real-time one is
+				// queued by count, and a count off by one is
+				// worse than the count of those dropped, which
+				// the log gives.
+				for sig := unix.Signal(1); sig < 32; sig++ {
+					if lost&(1<<(sig-1)) != 0 && !send(sig) {
+						return
+					}
+				}
+				if !send(overflow) {
 					return
 				}
 			}
@@ -137,6 +171,15 @@ func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
 		r.Close()
 	}, nil
 }
+
+// overflow, on listen's channel, says that signals found the pipe full
+// since the last overflow: one of each kind among them came right before
+// it; dropped says how many there were in all.
+const overflow unix.Signal = 0
+
+// dropped is the number of signals that found the pipe full so far (one
+// of each kind among them was still passed on).
+func dropped() uint64 { return atomic.LoadUint64(&catchDropped) }
 
 // raise queues sig for the loop as if it had been caught. Not kill(2) of
 // ourselves: catch drops a signal sexton sends itself.

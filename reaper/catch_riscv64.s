@@ -31,6 +31,27 @@ relay:
 	MOV	$1, A2
 	MOV	$64, A7 // SYS_write
 	ECALL
+	BGEZ	A0, done
+	// The pipe is full (EAGAIN): set the signal's bit in catchLost, count
+	// it, and write a 0 so that the reader looks at catchLost even if it
+	// drained the pipe meanwhile (if the pipe is still full, it will read
+	// again anyway).
+	MOVBU	0(X2), T0
+	ADD	$-1, T0
+	MOV	$1, T1
+	SLL	T0, T1, T1
+	MOV	$·catchLost(SB), T2
+	AMOORD	T1, (T2), ZERO
+	MOV	$1, T1
+	MOV	$·catchDropped(SB), T2
+	AMOADDD	T1, (T2), ZERO
+	MOVB	ZERO, 0(X2)
+	MOV	X2, A1
+	MOVW	·catchPipe(SB), A0
+	MOV	$1, A2
+	MOV	$64, A7 // SYS_write
+	ECALL
+done:
 	ADD	$16, X2
 	RET
 

@@ -172,6 +172,63 @@ func TestListenDropsSelfRaised(t *testing.T) {
 	}
 }
 
+// A full pipe loses no kind of standard signal: with the pipe shrunk to one
+// page and nobody reading the channel, 6,000 of signal 40 overflow it;
+// then USR1 and TERM, which find it full, still arrive, and after them an
+// overflow mark. Signal 40 keeps an exact count: those that arrive plus
+// those counted as dropped are those sent.
+func TestListenOverflowKeepsEachKind(t *testing.T) {
+	runtime.LockOSThread() // tgkill below aims at this thread
+	defer runtime.UnlockOSThread()
+	const rt = unix.Signal(40)
+	c, stop, err := listen([]unix.Signal{unix.SIGUSR1, unix.SIGTERM, rt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	if _, err := unix.FcntlInt(uintptr(catchPipe), unix.F_SETPIPE_SZ, 4096); err != nil {
+		t.Fatalf("F_SETPIPE_SZ: %v", err)
+	}
+	before := dropped()
+	pid, tid := unix.Getpid(), unix.Gettid()
+	const n = 6000
+	for range n {
+		unix.Tgkill(pid, tid, rt)
+	}
+	lost := dropped() - before
+	if lost == 0 {
+		t.Fatalf("no signal found the pipe full; the test did not overflow it")
+	}
+	unix.Tgkill(pid, tid, unix.SIGUSR1)
+	unix.Tgkill(pid, tid, unix.SIGTERM)
+	if d := dropped() - before - lost; d != 2 {
+		t.Fatalf("%d of USR1 and TERM found the pipe full; want both (nobody reads the channel)", d)
+	}
+	got := map[unix.Signal]int{}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case sig := <-c:
+			got[sig]++
+			if sig == overflow && got[unix.SIGTERM] == 0 {
+				t.Errorf("an overflow mark before the TERM that found the pipe full")
+			}
+			continue
+		case <-time.After(200 * time.Millisecond): // drained
+		case <-timeout:
+			t.Fatalf("after 10 s got %v, still coming", got)
+		}
+		break
+	}
+	if got[unix.SIGUSR1] != 1 || got[unix.SIGTERM] != 1 || got[overflow] != 1 {
+		t.Errorf("got USR1 %d, TERM %d and the overflow mark %d times; want each once", got[unix.SIGUSR1], got[unix.SIGTERM], got[overflow])
+	}
+	if uint64(got[rt])+lost != n {
+		t.Errorf("%d of signal 40 arrived and %d were dropped; want %d in all", got[rt], lost, n)
+	}
+	t.Logf("%d of %d signal 40 arrived through a one-page pipe, %d dropped", got[rt], n, lost)
+}
+
 // The kernel reads catch's action as written: every signal but KILL and
 // STOP blocked while it runs, so two signals cannot nest and reorder their
 // bytes in the pipe. A struct sigaction of the wrong layout for the

@@ -97,6 +97,10 @@ func (l *loop) run() int {
 		case sig := <-l.sigs:
 			out, ok := l.cfg.Table.Lookup(sig)
 			switch {
+			case sig == overflow:
+				if l.logging() {
+					l.log("signal pipe full: " + strconv.FormatUint(dropped(), 10) + " signals not queued so far; the last of each kind was relayed")
+				}
 			case ph >= stopping:
 				// Everything left is being shut down already.
 			case !ok:
