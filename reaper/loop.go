@@ -23,6 +23,10 @@ type loop struct {
 	// (before Linux 6.9); kill(-pgid) is used from then on.
 	noGroupPidfd bool
 
+	// noProc is set once signalRest found no /proc of our PID namespace
+	// (logged once).
+	noProc bool
+
 	sigs   <-chan unix.Signal
 	exited chan unix.WaitStatus // the command's status, once
 	gone   chan struct{}        // closed when sexton has no child left
