@@ -106,6 +106,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	c.cfg.Log = logTo(stderr, c.verbose)
+	// sexton exits as soon as Run returns: no window for the runtime's
+	// handlers at the end.
+	c.cfg.KeepHandlers = true
 	code, err := reaper.Run(c.cfg)
 	if err != nil {
 		io.WriteString(stderr, "sexton: "+startMessage(err)+"\n")

@@ -86,9 +86,12 @@ const (
 )
 
 // listen starts catching sigs and returns the channel they arrive on, in
-// the order they were delivered, and a stop that gives them back to the
-// runtime.
-func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
+// the order they were delivered, and a stop that ends the channel and,
+// with restore, gives the signals back to the runtime. Without restore
+// catch stays in place: a signal that arrives later meets a pipe with no
+// reader, and the SIGPIPE of that write, raised at sexton itself, is
+// dropped as well.
+func listen(sigs []unix.Signal) (<-chan unix.Signal, func(restore bool), error) {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		return nil, nil, &callError{"pipe2", err}
@@ -161,9 +164,11 @@ func listen(sigs []unix.Signal) (<-chan unix.Signal, func(), error) {
 			}
 		}
 	}()
-	return c, func() {
-		stop()
-		unblocked()
+	return c, func(restore bool) {
+		if restore {
+			stop()
+			unblocked()
+		}
 		close(done)
 		// The write end stays open (one fd per Run): a handler may be
 		// running on another thread right now, and the fd must not be

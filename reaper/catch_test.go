@@ -21,7 +21,7 @@ func TestListenCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer stop(true)
 	const n = 2000
 	pid, tid := unix.Getpid(), unix.Gettid()
 	for range n {
@@ -59,7 +59,7 @@ func TestListenFaultsStayPanics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer stop(true)
 
 	var p *int
 	func() {
@@ -104,7 +104,7 @@ func TestListenDropsSelfRaised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer stop(true)
 
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
@@ -185,7 +185,7 @@ func TestListenOverflowKeepsEachKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer stop(true)
 	if _, err := unix.FcntlInt(uintptr(catchPipe), unix.F_SETPIPE_SZ, 4096); err != nil {
 		t.Fatalf("F_SETPIPE_SZ: %v", err)
 	}
@@ -240,7 +240,7 @@ func TestListenMaskBlocksAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stop()
+	defer stop(true)
 	var sa sigaction
 	if err := rtSigaction(unix.SIGUSR2, nil, &sa); err != nil {
 		t.Fatal(err)
@@ -268,7 +268,7 @@ func TestListenStopRestores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop()
+	stop(true)
 	for i, sig := range sigs {
 		if h, _ := disposition(sig); h != before[i] {
 			t.Errorf("signal %d: handler %#x after stop, %#x before", sig, h, before[i])
@@ -284,7 +284,7 @@ func BenchmarkListenRoundTrip(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer stop()
+	defer stop(true)
 	pid, tid := unix.Getpid(), unix.Gettid()
 	for b.Loop() {
 		unix.Tgkill(pid, tid, unix.SIGUSR1)

@@ -16,12 +16,12 @@ import (
 // would return ECHILD at once, so here SIGCHLD wakes the loop (caught like
 // every other signal), and each wake-up reaps all that has exited.
 // Throughput does not matter in this mode; the reap path of Run does not use this.
-func pause(log func(string)) (int, error) {
+func pause(log func(string), restore bool) (int, error) {
 	sigs, stop, err := listen(append(listened(), unix.SIGCHLD))
 	if err != nil {
 		return 0, err
 	}
-	defer stop()
+	defer stop(restore)
 	_ = unix.Chdir("/")
 	ignoreReserved() // no child to inherit them: at once
 

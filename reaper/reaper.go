@@ -12,9 +12,12 @@
 // Run is meant for a process that is an init and nothing else. It changes
 // the whole process, and most of it for good, so it may run once per
 // process:
-//   - it installs its own handler for every signal it relays, process-wide
-//     (a signal.Notify for one of them meanwhile would take it away), and
-//     gives them back to the runtime when it returns;
+//   - it installs its own handler for every signal it relays, process-wide,
+//     and gives them back to the runtime when it returns (unless
+//     [Config.KeepHandlers]); a signal it raises at itself (the kernel's
+//     SIGPIPE or SIGXFSZ for one of the process's own writes) is dropped,
+//     not relayed; it unblocks, on one thread of its own, those signals
+//     that the process was started with blocked;
 //   - it becomes a child subreaper when it is not PID 1;
 //   - it moves to "/", so that it pins no mount;
 //   - it sets SIGCHLD to SIG_DFL behind the runtime (a later
@@ -92,6 +95,14 @@ type Config struct {
 	// second SIGTERM during the delay is relayed at once; other signals are
 	// never held.
 	StopDelay time.Duration
+	// KeepHandlers leaves sexton's signal handlers in place when Run
+	// returns, for a program that exits right after (the sexton binary
+	// does): a signal that arrives between Run's return and the exit is
+	// then dropped, rather than handled by the runtime, which would end
+	// the process with status 2 as PID 1 (or by the signal elsewhere)
+	// instead of the command's code. Without it Run gives the signals
+	// back to the runtime.
+	KeepHandlers bool
 	// KeepFDs keeps sexton's own copies of the fds >= 3 it inherited. By
 	// default it closes them once the command has them, as catatonit does:
 	// then a pipe's reader sees EOF when the command closes its end, and
@@ -165,16 +176,29 @@ func Run(cfg Config) (int, error) {
 		cfg.KillAfter = 0
 	}
 	if cfg.Pause {
-		return pause(cfg.Log)
+		return pause(cfg.Log, !cfg.KeepHandlers)
 	}
 	if len(cfg.Argv) == 0 {
 		return 0, errors.New("no command to run")
 	}
+
+	// Listen first, before the child exists and before anything that
+	// takes time (the PATH search grows with PATH): until then the
+	// runtime's handlers are in charge, and a SIGTERM, SIGINT or SIGHUP
+	// ends the process with status 2 as PID 1 (the kernel will not let
+	// the runtime's re-raise kill it), SIGQUIT with a goroutine dump.
+	// From here on each is queued for the command.
+	sigs, stop, err := listen(listened())
+	if err != nil {
+		return 0, err
+	}
+	defer stop(!cfg.KeepHandlers)
+
 	path, err := lookPath(cfg.Argv[0])
 	if err != nil {
 		return 0, err
 	}
-	l := &loop{cfg: cfg, init: unix.Getpid() == 1}
+	l := &loop{cfg: cfg, init: unix.Getpid() == 1, sigs: sigs}
 
 	if !l.init {
 		// As PID 1 the kernel gives us every orphan of the namespace; in
@@ -183,15 +207,6 @@ func Run(cfg Config) (int, error) {
 			return 0, &callError{"prctl(PR_SET_CHILD_SUBREAPER)", err}
 		}
 	}
-
-	// Listen before the child exists, so that a signal sent while it starts
-	// is queued for it rather than lost or fatal to sexton.
-	sigs, stop, err := listen(listened())
-	if err != nil {
-		return 0, err
-	}
-	defer stop()
-	l.sigs = sigs
 
 	orphaned := false
 	if cfg.Pdeathsig != 0 {
