@@ -78,19 +78,23 @@ type fdWriter int
 var ttou = unix.Sigset_t{Val: [len(unix.Sigset_t{}.Val)]uint64{1 << (unix.SIGTTOU - 1)}}
 
 func (fd fdWriter) Write(b []byte) (int, error) {
-	// SIGTTOU blocked on this thread while it writes. Once the command
-	// has the terminal's foreground, sexton is a background job, and with
-	// `stty tostop` the kernel answers its write to the terminal with
-	// SIGTTOU at sexton's group and a restart of the write: the signal
-	// handler returns, the write restarts, forever, at full CPU (as PID 1
-	// or with a SIG_DFL nobody acts on, the same). With SIGTTOU blocked
-	// the kernel lets the write through, as it does for a job that
-	// ignores SIGTTOU.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var old unix.Sigset_t
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &ttou, &old); err == nil {
-		defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	// A terminal whose foreground is another group (the command's, once
+	// it took the terminal): with `stty tostop` the kernel answers
+	// sexton's write with SIGTTOU at sexton's group and a restart of the
+	// write, and the signal handler returns, the write restarts, forever,
+	// at full CPU (as PID 1, or with a SIG_DFL nobody acts on, the same).
+	// With SIGTTOU blocked on the writing thread the kernel lets the
+	// write through, as for a job that ignores SIGTTOU. Only then: the
+	// thread lock costs the runtime a thread of its own the first time,
+	// which a full process table (the fork of the command failed) may not
+	// have for the message that says so.
+	if fg, err := unix.IoctlGetInt(int(fd), unix.TIOCGPGRP); err == nil && fg != unix.Getpgrp() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		var old unix.Sigset_t
+		if err := unix.PthreadSigmask(unix.SIG_BLOCK, &ttou, &old); err == nil {
+			defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+		}
 	}
 	for {
 		n, err := unix.Write(int(fd), b)
