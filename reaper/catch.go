@@ -32,10 +32,9 @@ var catchPipe int32
 // pipe loses repeats of a standard signal, never its last one: a SIGTERM
 // in a storm still arrives, as the kernel itself merges a pending standard
 // signal. Real-time signals keep their exact count up to the pipe's
-// capacity; those beyond it are only counted. catch
-// then writes a 0 byte, which wakes the reader in case it had already
-// drained the pipe. catchDropped counts the signals that found the pipe
-// full, for the log.
+// capacity; those beyond it are only counted. catch then writes a 0 byte,
+// which wakes the reader in case it had already drained the pipe.
+// catchDropped counts the signals that found the pipe full, for the log.
 var catchLost, catchDropped uint64
 
 // catchSelf is sexton's pid. A signal whose siginfo says SI_USER from
@@ -45,8 +44,11 @@ var catchLost, catchDropped uint64
 // process itself, and those are about sexton's own writes (its log), never
 // meant for the command. (In a PID namespace si_pid is the sender's pid as
 // seen there, so only sexton itself can be catchSelf; a sender outside it
-// shows as 0.) The runtime's own raises use tgkill (SI_TKILL) and are
-// not affected; sexton's --pdeathsig raise goes into the pipe directly.
+// shows as 0.) Signals sent to a thread (tgkill: SI_TKILL), as the
+// runtime sends its own, are not affected; a kill(2) of the process by
+// the runtime itself (the SIGQUIT of a GOTRACEBACK=crash report) is
+// dropped, not relayed to the command. sexton's own --pdeathsig raise
+// goes into the pipe directly (raise).
 //
 //lint:ignore U1000 read by catch, in assembly
 var catchSelf int32
