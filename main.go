@@ -104,6 +104,19 @@ func (fd fdWriter) Write(b []byte) (int, error) {
 	}
 }
 
+// writable reports whether a write to fd would not block now (poll, no
+// wait). A pipe with a free page takes a log line (under 4 KiB) whole. On
+// an error, or POLLERR (no reader), the write will say what is wrong.
+func (fd fdWriter) writable() bool {
+	p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	for {
+		n, err := unix.Poll(p, 0)
+		if err != unix.EINTR {
+			return err != nil || n > 0
+		}
+	}
+}
+
 // run is main without the exit, so that tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
 	c, err := parseArgs(args, os.Getenv)
@@ -135,17 +148,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // logTo is reaper's log at the given verbosity: each line prefixed
 // "sexton: " (and at 2 the time since start), in one write, so that lines
-// from the two goroutines that log never interleave. The first write that
-// fails (a closed pipe, a full disk, a file size limit) ends the log for
-// good: sexton's log must never stop it from serving its command.
+// from the two goroutines that log never interleave. sexton's log must
+// never stop it from serving its command: the first write that fails (a
+// closed pipe, a full disk, a file size limit) ends the log for good, and
+// a line that would block (a pipe whose reader has stopped reading) is
+// dropped, and counted in the next line that gets through.
 func logTo(w io.Writer, verbose int) func(string) {
 	if verbose == 0 {
 		return nil
 	}
 	start := time.Now()
 	var broken atomic.Bool
+	var dropped atomic.Int64
+	poller, _ := w.(interface{ writable() bool })
 	return func(line string) {
 		if broken.Load() {
+			return
+		}
+		if poller != nil && !poller.writable() {
+			dropped.Add(1)
 			return
 		}
 		if verbose >= 2 {
@@ -153,7 +174,11 @@ func logTo(w io.Writer, verbose int) func(string) {
 			frac := strconv.FormatInt(1e6+us%1e6, 10)[1:] // six digits, zero-padded
 			line = strconv.FormatInt(us/1e6, 10) + "." + frac + "s " + line
 		}
-		if _, err := io.WriteString(w, "sexton: "+line+"\n"); err != nil {
+		line = "sexton: " + line + "\n"
+		if n := dropped.Swap(0); n > 0 {
+			line = "sexton: " + strconv.FormatInt(n, 10) + " log lines dropped: stderr was full\n" + line
+		}
+		if _, err := io.WriteString(w, line); err != nil {
 			broken.Store(true)
 		}
 	}

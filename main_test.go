@@ -257,3 +257,28 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+// stallWriter is a log destination whose reader may stop reading.
+type stallWriter struct {
+	strings.Builder
+	full bool
+}
+
+func (w *stallWriter) writable() bool { return !w.full }
+
+// A log line that would block is dropped, and the next one that gets
+// through says how many were.
+func TestLogToDropsWhenFull(t *testing.T) {
+	w := &stallWriter{}
+	log := logTo(w, 1)
+	log("one")
+	w.full = true
+	log("two")
+	log("three")
+	w.full = false
+	log("four")
+	want := "sexton: one\nsexton: 2 log lines dropped: stderr was full\nsexton: four\n"
+	if got := w.String(); got != want {
+		t.Errorf("log = %q; want %q", got, want)
+	}
+}

@@ -182,3 +182,29 @@ func TestLogToTostopTerminal(t *testing.T) {
 	p.out.expectPrefix(t, "rc=7")
 	p.finish(0)
 }
+
+// -v with stderr a pipe whose reader is alive but has stopped reading (a
+// stuck log shipper): once the pipe is full, a log write would block, and
+// with it reaping and relaying. sexton, PID 1, drops those lines instead:
+// it reaps 5,000 orphans (a line each, far more than the pipe holds),
+// relays TERM, and exits with the command's status.
+func TestLogToStalledPipe(t *testing.T) {
+	needRoot(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close() // never read
+	p := startLogTo(t, w, "/sexton", "-v", "--", "/fixture", "orphans", "5000", "100")
+	w.Close()
+	p.out.expectPrefix(t, "main orphans done 5000")
+	p.out.expectPrefix(t, "main ready")
+	p.signal(syscall.SIGTERM)
+	p.out.expectPrefix(t, "main sig 15")
+	p.send("exit 7")
+	p.finish(7)
+	buf := make([]byte, 64)
+	if n, _ := r.Read(buf); !strings.HasPrefix(string(buf[:n]), "sexton: started ") {
+		t.Errorf("the log starts %q; want the start line", buf[:n])
+	}
+}
