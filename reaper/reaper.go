@@ -20,9 +20,10 @@
 //     that the process was started with blocked;
 //   - it becomes a child subreaper when it is not PID 1;
 //   - it moves to "/", so that it pins no mount;
-//   - it sets SIGCHLD to SIG_DFL behind the runtime (a later
-//     signal.Notify of SIGCHLD would undo it and cost a wake-up per exit),
-//     and signals 32 and 34 to SIG_IGN where it does not catch them;
+//   - it sets SIGCHLD to SIG_DFL behind the runtime (the runtime still
+//     believes its handler is there, so a later signal.Notify of SIGCHLD
+//     would never fire), and signals 32 and 34 to SIG_IGN where it does
+//     not catch them;
 //   - unless [Config.KeepFDs], it closes the fds >= 3 it inherited once the
 //     command has them;
 //   - it keeps one pipe fd open after it returns.
@@ -258,9 +259,9 @@ func afterStart() {
 	// thread, not a second thread to run the runtime's handler (about one
 	// context switch per reaped process, measured). Never
 	// SIG_IGN: that makes the kernel reap children itself and their
-	// statuses are lost. Nothing in sexton may call signal.Notify(SIGCHLD)
-	// or signal.Notify() without arguments afterwards: either puts the
-	// runtime's handler back.
+	// statuses are lost. The runtime still believes its handler is in
+	// place, so a signal.Notify(SIGCHLD) in the process afterwards would
+	// not put it back and would never fire.
 	_ = setDisposition(unix.SIGCHLD, sigDFL)
 
 	// Now that the child has started with them as we got them.
