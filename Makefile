@@ -7,6 +7,14 @@ PKG     ?= .
 FIXTURE ?= test/fixture/fixture
 COMMIT  ?= $(shell git rev-parse --short=7 HEAD 2>/dev/null)
 
+# Exactly the toolchain that go.mod's toolchain line names, for every go
+# command run from here (go.mod alone only sets a minimum): the same
+# commit then builds the same bytes wherever it is built (-trimpath keeps
+# the directory out). The Dockerfile and CI build through these targets.
+# The go command fetches that toolchain if the one installed differs.
+GOTOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.mod)
+export GOTOOLCHAIN
+
 # asyncpreemptoff=1 as the runtime's link-time GODEBUG default stops the
 # runtime from sending itself SIGURG, so a SIGURG that reaches sexton was
 # sent by someone and is relayed. reaper.godebugDefault gets the same value,

@@ -103,8 +103,8 @@ var options = []option{
 			return nil
 		}},
 	{'p', "pdeathsig", "SEXTON_PDEATHSIG", "", value, "SIG", "",
-		"get SIG when sexton's parent dies, and relay it",
-		func(c *cli, name, v string) (err error) { c.cfg.Pdeathsig, err = parseSignal(name, v); return err }},
+		"get SIG when sexton's parent dies, and relay it (any signal sexton relays: not KILL, STOP, CHLD, 32 or 33)",
+		func(c *cli, name, v string) (err error) { c.cfg.Pdeathsig, err = parsePdeathsig(name, v); return err }},
 	// No short form: tini's -w means something else.
 	{0, "wait-all", "SEXTON_WAIT_ALL", "", onOff, "", "",
 		"when COMMAND exits, keep relaying signals to the processes it left and exit when the last is gone",
@@ -209,6 +209,20 @@ func parseSignal(name, v string) (unix.Signal, error) {
 	sig, err := forward.ParseSignal(v)
 	if err != nil {
 		return 0, usageError(name + ": " + err.Error())
+	}
+	return sig, nil
+}
+
+// parsePdeathsig reads --pdeathsig's signal: one that sexton can catch and
+// relay. KILL would end sexton with no shutdown, STOP would freeze it (when
+// not PID 1), and CHLD, 32 and 33 would never arrive as a signal to relay.
+func parsePdeathsig(name, v string) (unix.Signal, error) {
+	sig, err := parseSignal(name, v)
+	if err != nil {
+		return 0, err
+	}
+	if ok, why := forward.Relayable(sig); !ok {
+		return 0, usageError(name + " " + v + ": " + forward.Name(sig) + " " + why + "; use a signal sexton can relay, such as TERM")
 	}
 	return sig, nil
 }

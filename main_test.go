@@ -70,6 +70,12 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"-k", "x", "cmd"}, cli{}, `invalid duration "x" for -k`},
 		{[]string{"--timeout-signal", "NOPE", "cmd"}, cli{}, `--timeout-signal: unknown signal "NOPE"`},
 		{[]string{"--timeout-signal", "0", "cmd"}, cli{}, "out of range"},
+		{[]string{"--pdeathsig", "KILL", "cmd"}, cli{}, "--pdeathsig KILL: SIGKILL cannot be caught by any process; use a signal sexton can relay"},
+		{[]string{"--pdeathsig=STOP", "cmd"}, cli{}, "--pdeathsig STOP: SIGSTOP cannot be caught"},
+		{[]string{"-p", "CHLD", "cmd"}, cli{}, "SIGCHLD is how sexton learns"},
+		{[]string{"--pdeathsig", "32", "cmd"}, cli{}, "32: SIG32 is glibc's own"},
+		{[]string{"--pdeathsig", "33", "cmd"}, cli{}, "33: SIG33 is glibc's own"},
+		{[]string{"--pdeathsig", "USR1", "cmd"}, want(func(c *cli) { c.cfg.Pdeathsig, c.cfg.Argv = unix.SIGUSR1, []string{"cmd"} }), ""},
 	}
 	for _, tt := range tests {
 		got, err := parseArgs(tt.args, noEnv)
@@ -277,7 +283,7 @@ func TestParseArgsPeers(t *testing.T) {
 		{nil, []string{"-g", "-e143", "--", "cmd"}, func(c cli) bool { return c.cfg.Pgroup && c.cfg.RemapExit[143] == 0 }},
 		{nil, []string{"-w", "cmd"}, func(c cli) bool { return c.warnReaped }},
 		{nil, []string{"-s", "cmd"}, func(c cli) bool { return true }},
-		{nil, []string{"-p", "SIGKILL", "cmd"}, func(c cli) bool { return c.cfg.Pdeathsig == unix.SIGKILL }},
+		{nil, []string{"-p", "SIGTERM", "cmd"}, func(c cli) bool { return c.cfg.Pdeathsig == unix.SIGTERM }},
 		{nil, []string{"-vvv", "cmd"}, func(c cli) bool { return c.verbose == 2 }},
 		{nil, []string{"-l"}, func(c cli) bool { return c.license }},
 		{map[string]string{"TINI_KILL_PROCESS_GROUP": ""}, []string{"cmd"}, func(c cli) bool { return c.cfg.Pgroup }},
@@ -331,5 +337,30 @@ func TestVersionLine(t *testing.T) {
 		if got := versionLine(argv0); !strings.HasPrefix(got, want) || strings.Count(got, "\n") != 1 {
 			t.Errorf("versionLine(%q) = %q; want one line starting %q", argv0, got, want)
 		}
+	}
+}
+
+// stallWriter is a log destination whose reader may stop reading.
+type stallWriter struct {
+	strings.Builder
+	full bool
+}
+
+func (w *stallWriter) writable() bool { return !w.full }
+
+// A log line that would block is dropped, and the next one that gets
+// through says how many were.
+func TestLogToDropsWhenFull(t *testing.T) {
+	w := &stallWriter{}
+	log := logTo(w, 1)
+	log("one")
+	w.full = true
+	log("two")
+	log("three")
+	w.full = false
+	log("four")
+	want := "sexton: one\nsexton: 2 log lines dropped: stderr was full\nsexton: four\n"
+	if got := w.String(); got != want {
+		t.Errorf("log = %q; want %q", got, want)
 	}
 }

@@ -5,15 +5,23 @@
 // signal stack, with every signal blocked. It may clobber any register:
 // rt_sigreturn restores them all.
 TEXT ·catch(SB),NOSPLIT|NOFRAME,$0
+	// SI_USER (0) from sexton's own pid: a signal sexton raised at itself
+	// (the kernel's SIGPIPE or SIGXFSZ for one of its writes) is dropped.
 	// A fault raised by the kernel (si_code > 0) goes to the runtime.
 	MOVL	8(SI), AX
 	CMPL	AX, $0
-	JLE	relay
+	JLT	relay
+	JEQ	user
 	LEAQ	·goHandler(SB), BX
 	MOVQ	(BX)(DI*8), AX
 	TESTQ	AX, AX
 	JZ	relay
 	JMP	AX
+user:
+	MOVL	16(SI), AX // si_pid
+	CMPL	AX, ·catchSelf(SB)
+	JNE	relay
+	RET
 relay:
 	// write(catchPipe, &sig, 1), the byte in the red zone below SP.
 	MOVB	DI, -8(SP)
@@ -22,6 +30,29 @@ relay:
 	MOVL	$1, DX
 	MOVL	$1, AX // SYS_write
 	SYSCALL
+	CMPQ	AX, $0
+	JGE	done
+	// The pipe is full (EAGAIN): set the signal's bit in catchLost, count
+	// it, and write a 0 so that the reader looks at catchLost even if it
+	// drained the pipe meanwhile (if the pipe is still full, it will read
+	// again anyway).
+	MOVBQZX	-8(SP), CX
+	DECQ	CX
+	MOVQ	$1, AX
+	SHLQ	CX, AX
+	LEAQ	·catchLost(SB), BX
+	LOCK
+	ORQ	AX, (BX)
+	LEAQ	·catchDropped(SB), BX
+	LOCK
+	INCQ	(BX)
+	MOVB	$0, -8(SP)
+	LEAQ	-8(SP), SI
+	MOVL	·catchPipe(SB), DI
+	MOVL	$1, DX
+	MOVL	$1, AX // SYS_write
+	SYSCALL
+done:
 	RET
 
 // restorer returns from the handler; x86-64 needs SA_RESTORER.

@@ -28,6 +28,10 @@ type loop struct {
 	// (before Linux 6.9); kill(-pgid) is used from then on.
 	noGroupPidfd bool
 
+	// noProc is set once signalRest found no /proc of our PID namespace
+	// (logged once).
+	noProc bool
+
 	sigs   <-chan unix.Signal
 	exited chan unix.WaitStatus // the command's status, once
 	gone   chan struct{}        // closed when sexton has no child left
@@ -105,6 +109,10 @@ func (l *loop) run() int {
 		case sig := <-l.sigs:
 			out, ok := l.cfg.Table.Lookup(sig)
 			switch {
+			case sig == overflow:
+				if l.logging() {
+					l.log("signal pipe full: " + strconv.FormatUint(dropped(), 10) + " signals not queued so far; the last of each kind was relayed")
+				}
 			case ph >= stopping:
 				// Everything left is being shut down already.
 			case !ok:
@@ -335,7 +343,12 @@ func waitAll(mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, l
 			continue
 		}
 		if pid == mainPID {
+			// Once: from now on the number may be anyone's. An orphan
+			// that takes it later is an orphan (with --wait-all, a
+			// second send would fill exited and a third block here
+			// for good).
 			exited <- ws
+			mainPID = 0
 			continue
 		}
 		reaped++

@@ -38,7 +38,7 @@ func pause(cfg Config) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer stop()
+	defer stop(!cfg.KeepHandlers)
 	l.sigs = sigs
 	_ = unix.Chdir("/")
 	ignoreReserved() // no child to inherit them: at once

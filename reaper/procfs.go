@@ -55,3 +55,13 @@ func readDir(path string) ([]string, error) {
 		_, _, names = unix.ParseDirent(buf[:n], -1, names)
 	}
 }
+
+// readlink returns the target of a symbolic link such as /proc/self.
+func readlink(path string) (string, error) {
+	b := make([]byte, 64)
+	n, err := unix.Readlink(path, b)
+	if err != nil {
+		return "", err
+	}
+	return string(b[:n]), nil
+}

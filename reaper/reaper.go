@@ -12,14 +12,18 @@
 // Run is meant for a process that is an init and nothing else. It changes
 // the whole process, and most of it for good, so it may run once per
 // process:
-//   - it installs its own handler for every signal it relays, process-wide
-//     (a signal.Notify for one of them meanwhile would take it away), and
-//     gives them back to the runtime when it returns;
+//   - it installs its own handler for every signal it relays, process-wide,
+//     and gives them back to the runtime when it returns (unless
+//     [Config.KeepHandlers]); a signal it raises at itself (the kernel's
+//     SIGPIPE or SIGXFSZ for one of the process's own writes) is dropped,
+//     not relayed; it unblocks, on one thread of its own, those signals
+//     that the process was started with blocked;
 //   - it becomes a child subreaper when it is not PID 1;
 //   - it moves to "/", so that it pins no mount;
-//   - it sets SIGCHLD to SIG_DFL behind the runtime (a later
-//     signal.Notify of SIGCHLD would undo it and cost a wake-up per exit),
-//     and signals 32 and 34 to SIG_IGN where it does not catch them;
+//   - it sets SIGCHLD to SIG_DFL behind the runtime (the runtime still
+//     believes its handler is there, so a later signal.Notify of SIGCHLD
+//     would never fire), and signals 32 and 34 to SIG_IGN where it does
+//     not catch them;
 //   - unless [Config.KeepFDs], it closes the fds >= 3 it inherited once the
 //     command has them;
 //   - it keeps one pipe fd open after it returns.
@@ -108,6 +112,14 @@ type Config struct {
 	// group that does not exist, an id out of range, or a sexton that may
 	// not switch (no CAP_SETUID and CAP_SETGID) is a [*UserError].
 	User string
+	// KeepHandlers leaves sexton's signal handlers in place when Run
+	// returns, for a program that exits right after (the sexton binary
+	// does): a signal that arrives between Run's return and the exit is
+	// then dropped, rather than handled by the runtime, which would end
+	// the process with status 2 as PID 1 (or by the signal elsewhere)
+	// instead of the command's code. Without it Run gives the signals
+	// back to the runtime.
+	KeepHandlers bool
 	// KeepFDs keeps sexton's own copies of the fds >= 3 it inherited. By
 	// default it closes them once the command has them, as catatonit does:
 	// then a pipe's reader sees EOF when the command closes its end, and
@@ -217,9 +229,21 @@ func Run(cfg Config) (int, error) {
 	if len(cfg.Argv) == 0 {
 		return 0, errors.New("no command to run")
 	}
-	l := &loop{cfg: cfg, init: unix.Getpid() == 1}
+
+	// Listen first, before the child exists and before anything that
+	// takes time (the PATH search grows with PATH, the user lookup reads
+	// files): until then the runtime's handlers are in charge, and a
+	// SIGTERM, SIGINT or SIGHUP ends the process with status 2 as PID 1
+	// (the kernel will not let the runtime's re-raise kill it), SIGQUIT
+	// with a goroutine dump. From here on each is queued for the command.
+	sigs, stop, err := listen(listened())
+	if err != nil {
+		return 0, err
+	}
+	defer stop(!cfg.KeepHandlers)
+
+	l := &loop{cfg: cfg, init: unix.Getpid() == 1, sigs: sigs}
 	if cfg.User != "" {
-		var err error
 		if l.cred, l.home, err = credential(cfg.User); err != nil {
 			return 0, err
 		}
@@ -236,15 +260,6 @@ func Run(cfg Config) (int, error) {
 			return 0, &callError{"prctl(PR_SET_CHILD_SUBREAPER)", err}
 		}
 	}
-
-	// Listen before the child exists, so that a signal sent while it starts
-	// is queued for it rather than lost or fatal to sexton.
-	sigs, stop, err := listen(listened())
-	if err != nil {
-		return 0, err
-	}
-	defer stop()
-	l.sigs = sigs
 
 	orphaned := false
 	if cfg.Pdeathsig != 0 {
@@ -271,9 +286,9 @@ func Run(cfg Config) (int, error) {
 		l.log("started " + cfg.Argv[0] + " as pid " + strconv.Itoa(l.pid))
 	}
 	if orphaned {
-		// Raise it as if it had arrived, so it goes the usual way.
+		// Queue it as if it had arrived, so it goes the usual way.
 		l.log("parent died before --pdeathsig was set")
-		_ = unix.Kill(unix.Getpid(), cfg.Pdeathsig)
+		raise(cfg.Pdeathsig)
 	}
 
 	l.exited = make(chan unix.WaitStatus, 1)
@@ -296,9 +311,9 @@ func afterStart() {
 	// thread, not a second thread to run the runtime's handler (about one
 	// context switch per reaped process, measured). Never
 	// SIG_IGN: that makes the kernel reap children itself and their
-	// statuses are lost. Nothing in sexton may call signal.Notify(SIGCHLD)
-	// or signal.Notify() without arguments afterwards: either puts the
-	// runtime's handler back.
+	// statuses are lost. The runtime still believes its handler is in
+	// place, so a signal.Notify(SIGCHLD) in the process afterwards would
+	// not put it back and would never fire.
 	_ = setDisposition(unix.SIGCHLD, sigDFL)
 
 	// Now that the child has started with them as we got them.

@@ -23,8 +23,8 @@ var godebugDefault string
 
 // listened is every signal Run catches: every relayable one, less those
 // sexton was started with ignored (nohup, a shell's background job: the
-// runtime keeps that SIG_IGN for SIGHUP and SIGINT only, and the child then
-// inherits it), and less SIGURG while the runtime raises it at itself: the
+// runtime keeps that SIG_IGN for HUP, INT, CONT, TSTP, TTIN, TTOU, 32 and
+// 34 only, and the child then inherits it), and less SIGURG while the runtime raises it at itself: the
 // runtime preempts goroutines with SIGURG, and relaying those would flood
 // the command with signals nobody sent (runc #3364).
 func listened() []unix.Signal {

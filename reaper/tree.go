@@ -9,11 +9,11 @@ import (
 )
 
 // signalRest sends sig to every process sexton is responsible for but
-// itself, and reports whether there was any. As PID 1 that is the whole PID
-// namespace, which kill(-1) reaches at once. Anywhere else kill(-1) would
-// reach the whole host, so the descendants are found through /proc. With
-// cont, SIGCONT follows, so that a stopped process acts on a terminating
-// signal.
+// itself, and reports whether there may be any. As PID 1 that is the whole
+// PID namespace, which kill(-1) reaches at once. Anywhere else kill(-1)
+// would reach the whole host, so the descendants are found through /proc.
+// With cont, SIGCONT follows, so that a stopped process acts on a
+// terminating signal.
 func (l *loop) signalRest(sig unix.Signal, cont bool) bool {
 	if l.init {
 		// ESRCH: no process but us is left.
@@ -31,29 +31,88 @@ func (l *loop) signalRest(sig unix.Signal, cont bool) bool {
 		// us. This spares a walk of the host's /proc in the common case.
 		return false
 	}
-	pids := descendants(os.Getpid())
-	for _, pid := range pids {
-		// ESRCH: it exited meanwhile. A pid reused in between would
-		// have to be a new process of ours, since only our descendants'
-		// pids are read here.
-		_ = unix.Kill(pid, sig)
+	tree, ok := descendants(os.Getpid())
+	if !ok {
+		// No /proc of our PID namespace (none mounted, or another
+		// namespace's): the command's process group is all we can
+		// name (its id cannot be reused while a member lives). There
+		// are children, so the caller still bounds the wait.
+		if !l.noProc {
+			l.noProc = true
+			l.log("no /proc of this PID namespace: only the command's process group can be signalled")
+		}
+		_ = unix.Kill(-l.pid, sig)
 		if cont {
-			_ = unix.Kill(pid, unix.SIGCONT)
+			_ = unix.Kill(-l.pid, unix.SIGCONT)
+		}
+		return true
+	}
+	signalTree(tree, sig, cont)
+	return true
+}
+
+// signalTree signals each process of tree (parents before children)
+// through a pidfd, and only once it has made sure the pidfd is that
+// process: a pid read from /proc may have been reaped and reused by a
+// stranger since (in subreaper mode any process of the host can get it).
+// A process is signalled when, with its pidfd open, /proc still gives it
+// a parent that is sexton or was signalled this way, and both are still
+// alive after that read (pidfd_send_signal of 0), so the numbers named the
+// same processes throughout. Before Linux 5.3 (no pidfd_open), kill(2) on
+// the number is all there is.
+func signalTree(tree []proc, sig unix.Signal, cont bool) {
+	self := os.Getpid()
+	fds := map[int]int{self: -1} // verified pid -> its pidfd; -1: ourselves
+	defer func() {
+		for _, fd := range fds {
+			if fd >= 0 {
+				unix.Close(fd)
+			}
+		}
+	}()
+	alive := func(fd int) bool { return fd < 0 || unix.PidfdSendSignal(fd, 0, nil, 0) == nil }
+	for _, p := range tree {
+		fd, err := unix.PidfdOpen(p.pid, 0)
+		if err == unix.ENOSYS {
+			_ = unix.Kill(p.pid, sig) // ESRCH: gone meanwhile
+			if cont {
+				_ = unix.Kill(p.pid, unix.SIGCONT)
+			}
+			continue
+		}
+		if err != nil {
+			continue // ESRCH: gone meanwhile
+		}
+		ppid, ok := parentOf(p.pid)
+		pfd, known := fds[ppid]
+		if !ok || !known || !alive(fd) || !alive(pfd) {
+			unix.Close(fd)
+			continue
+		}
+		fds[p.pid] = fd
+		_ = unix.PidfdSendSignal(fd, sig, nil, 0)
+		if cont {
+			_ = unix.PidfdSendSignal(fd, unix.SIGCONT, nil, 0)
 		}
 	}
-	return len(pids) > 0
 }
 
 // rest lists the processes signalRest would reach, for the log. As PID 1,
 // /proc shows our namespace when it was mounted for it (as runtimes do).
 func (l *loop) rest() []int {
-	if l.init {
-		return descendants(1)
+	root := 1
+	if !l.init {
+		if !haveChildren() {
+			return nil
+		}
+		root = os.Getpid()
 	}
-	if !haveChildren() {
-		return nil
+	tree, _ := descendants(root)
+	pids := make([]int, len(tree))
+	for i, p := range tree {
+		pids[i] = p.pid
 	}
-	return descendants(os.Getpid())
+	return pids
 }
 
 // haveChildren asks the kernel whether sexton has any child left, exited
@@ -64,12 +123,21 @@ func haveChildren() bool {
 	return err != unix.ECHILD
 }
 
+// proc is a process found in /proc and its parent.
+type proc struct{ pid, ppid int }
+
 // descendants lists every process whose chain of parents leads to root,
-// read from /proc/*/stat. A process that exits while we read is skipped.
-func descendants(root int) []int {
+// read from /proc/*/stat, parents before children. A process that exits
+// while we read is skipped. ok is false when /proc is not our PID
+// namespace's (or not there): /proc/self then does not name us.
+func descendants(root int) (tree []proc, ok bool) {
+	self, err := readlink("/proc/self")
+	if err != nil || self != strconv.Itoa(os.Getpid()) {
+		return nil, false
+	}
 	names, err := readDir("/proc")
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	kids := map[int][]int{} // parent -> children
 	for _, name := range names {
@@ -81,15 +149,22 @@ func descendants(root int) []int {
 			kids[ppid] = append(kids[ppid], pid)
 		}
 	}
-	var out []int
-	queue := kids[root]
+	// seen: a snapshot read while processes come and go may hold a
+	// cycle (a parent's pid reused by one of its descendants).
+	seen := map[int]bool{root: true}
+	queue := []proc{{pid: root}}
 	for len(queue) > 0 {
-		pid := queue[0]
+		parent := queue[0].pid
 		queue = queue[1:]
-		out = append(out, pid)
-		queue = append(queue, kids[pid]...)
+		for _, pid := range kids[parent] {
+			if !seen[pid] {
+				seen[pid] = true
+				tree = append(tree, proc{pid, parent})
+				queue = append(queue, proc{pid, parent})
+			}
+		}
 	}
-	return out
+	return tree, true
 }
 
 // parentOf reads the parent pid from /proc/pid/stat: the fourth field,

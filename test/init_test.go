@@ -349,6 +349,8 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"--timeout-signal", "NOPE"}, `"NOPE"`},
 		{[]string{"--timeout-signal", "65"}, "65"},
 		{[]string{"--kill-after", "x"}, `"x" for --kill-after`},
+		{[]string{"--pdeathsig", "STOP"}, "--pdeathsig STOP"},
+		{[]string{"--pdeathsig", "KILL"}, "--pdeathsig KILL"},
 	} {
 		marker := filepath.Join(t.TempDir(), "ran")
 		args := append(append([]string{"/sexton"}, c.flags...), "--", "/fixture", "touch", marker)
