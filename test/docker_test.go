@@ -416,7 +416,7 @@ func TestDockerReadmeRecipe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recipe := readmeBlock(t, string(readme), "Dockerfile (from the image this repository's `Dockerfile` builds", "```dockerfile")
+	recipe := readmeBlock(t, string(readme), "In an image, sexton in front of the command", "```dockerfile")
 	if !strings.Contains(recipe, "COPY --from=sexton ") {
 		t.Fatalf("README's recipe does not copy from the sexton image:\n%s", recipe)
 	}
