@@ -32,20 +32,21 @@ relay:
 	SYSCALL
 	CMPQ	AX, $0
 	JGE	done
-	// The pipe is full (EAGAIN): set the signal's bit in catchLost, count
-	// it, and write a 0 so that the reader looks at catchLost even if it
-	// drained the pipe meanwhile (if the pipe is still full, it will read
-	// again anyway).
+	// The pipe is full (EAGAIN): count the signal in catchDropped, then
+	// set its bit in catchLost (in that order: the reader, once it sees
+	// the bit, sees the count), and write a 0 so that the reader looks at
+	// catchLost even if it drained the pipe meanwhile (if the pipe is
+	// still full, it will read again anyway).
 	MOVBQZX	-8(SP), CX
 	DECQ	CX
 	MOVQ	$1, AX
 	SHLQ	CX, AX
-	LEAQ	·catchLost(SB), BX
-	LOCK
-	ORQ	AX, (BX)
 	LEAQ	·catchDropped(SB), BX
 	LOCK
 	INCQ	(BX)
+	LEAQ	·catchLost(SB), BX
+	LOCK
+	ORQ	AX, (BX)
 	MOVB	$0, -8(SP)
 	LEAQ	-8(SP), SI
 	MOVL	·catchPipe(SB), DI

@@ -33,26 +33,27 @@ relay:
 	SVC
 	CMP	$0, R0
 	BGE	done
-	// The pipe is full (EAGAIN): set the signal's bit in catchLost, count
-	// it, and write a 0 so that the reader looks at catchLost even if it
-	// drained the pipe meanwhile (if the pipe is still full, it will read
-	// again anyway).
+	// The pipe is full (EAGAIN): count the signal in catchDropped, then
+	// set its bit in catchLost (in that order: the reader, once it sees
+	// the bit, sees the count), and write a 0 so that the reader looks at
+	// catchLost even if it drained the pipe meanwhile (if the pipe is
+	// still full, it will read again anyway).
 	MOVBU	(RSP), R3
 	SUB	$1, R3
 	MOVD	$1, R4
 	LSL	R3, R4, R4
-	MOVD	$·catchLost(SB), R5
-lost:
-	LDAXR	(R5), R6
-	ORR	R4, R6, R6
-	STLXR	R6, (R5), R7
-	CBNZ	R7, lost
 	MOVD	$·catchDropped(SB), R5
 dropped:
 	LDAXR	(R5), R6
 	ADD	$1, R6, R6
 	STLXR	R6, (R5), R7
 	CBNZ	R7, dropped
+	MOVD	$·catchLost(SB), R5
+lost:
+	LDAXR	(R5), R6
+	ORR	R4, R6, R6
+	STLXR	R6, (R5), R7
+	CBNZ	R7, lost
 	MOVB	ZR, (RSP)
 	MOVD	RSP, R1
 	MOVW	·catchPipe(SB), R0

@@ -36,26 +36,28 @@ relay:
 	MOVD	$4, R0 // SYS_write
 	SYSCALL
 	BVC	done // CR0.SO clear: no error
-	// The pipe is full (EAGAIN): set the signal's bit in catchLost, count
-	// it, and write a 0 so that the reader looks at catchLost even if it
-	// drained the pipe meanwhile (if the pipe is still full, it will read
-	// again anyway).
+	// The pipe is full (EAGAIN): count the signal in catchDropped, then
+	// set its bit in catchLost (in that order: the reader, once it sees
+	// the bit, sees the count), and write a 0 so that the reader looks at
+	// catchLost even if it drained the pipe meanwhile (if the pipe is
+	// still full, it will read again anyway).
 	MOVBZ	-8(R1), R5
 	ADD	$-1, R5
 	MOVD	$1, R6
 	SLD	R5, R6, R6
-	MOVD	$·catchLost(SB), R7
-lost:
-	LDAR	(R7), R8
-	OR	R6, R8
-	STDCCC	R8, (R7)
-	BNE	lost
 	MOVD	$·catchDropped(SB), R7
 dropped:
 	LDAR	(R7), R8
 	ADD	$1, R8
 	STDCCC	R8, (R7)
 	BNE	dropped
+	LWSYNC // the count before the bit: whoever sees the bit sees the count
+	MOVD	$·catchLost(SB), R7
+lost:
+	LDAR	(R7), R8
+	OR	R6, R8
+	STDCCC	R8, (R7)
+	BNE	lost
 	MOVD	$0, R5
 	MOVB	R5, -8(R1)
 	ADD	$-8, R1, R4

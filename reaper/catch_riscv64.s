@@ -32,19 +32,20 @@ relay:
 	MOV	$64, A7 // SYS_write
 	ECALL
 	BGEZ	A0, done
-	// The pipe is full (EAGAIN): set the signal's bit in catchLost, count
-	// it, and write a 0 so that the reader looks at catchLost even if it
-	// drained the pipe meanwhile (if the pipe is still full, it will read
-	// again anyway).
+	// The pipe is full (EAGAIN): count the signal in catchDropped, then
+	// set its bit in catchLost (in that order: the reader, once it sees
+	// the bit, sees the count), and write a 0 so that the reader looks at
+	// catchLost even if it drained the pipe meanwhile (if the pipe is
+	// still full, it will read again anyway).
 	MOVBU	0(X2), T0
 	ADD	$-1, T0
 	MOV	$1, T1
 	SLL	T0, T1, T1
+	MOV	$1, T3
+	MOV	$·catchDropped(SB), T2
+	AMOADDD	T3, (T2), ZERO
 	MOV	$·catchLost(SB), T2
 	AMOORD	T1, (T2), ZERO
-	MOV	$1, T1
-	MOV	$·catchDropped(SB), T2
-	AMOADDD	T1, (T2), ZERO
 	MOVB	ZERO, 0(X2)
 	MOV	X2, A1
 	MOVW	·catchPipe(SB), A0

@@ -31,20 +31,15 @@ relay:
 	MOVD	$4, R1 // SYS_write
 	SYSCALL
 	CMPBGE	R2, $0, done
-	// The pipe is full (EAGAIN): set the signal's bit in catchLost, count
-	// it, and write a 0 so that the reader looks at catchLost even if it
-	// drained the pipe meanwhile (if the pipe is still full, it will read
-	// again anyway).
+	// The pipe is full (EAGAIN): count the signal in catchDropped, then
+	// set its bit in catchLost (in that order: the reader, once it sees
+	// the bit, sees the count), and write a 0 so that the reader looks at
+	// catchLost even if it drained the pipe meanwhile (if the pipe is
+	// still full, it will read again anyway).
 	MOVBZ	0(R15), R6
 	SUB	$1, R6
 	MOVD	$1, R7
 	SLD	R6, R7, R7
-	MOVD	$·catchLost(SB), R5
-	MOVD	(R5), R8
-lost:
-	OR	R7, R8, R9
-	CSG	R8, R9, (R5) // if R8 == (R5) then (R5) = R9 else R8 = (R5)
-	BNE	lost
 	MOVD	$·catchDropped(SB), R5
 	MOVD	(R5), R8
 dropped:
@@ -52,6 +47,12 @@ dropped:
 	ADD	$1, R9
 	CSG	R8, R9, (R5)
 	BNE	dropped
+	MOVD	$·catchLost(SB), R5
+	MOVD	(R5), R8
+lost:
+	OR	R7, R8, R9
+	CSG	R8, R9, (R5) // if R8 == (R5) then (R5) = R9 else R8 = (R5)
+	BNE	lost
 	MOVD	$0, R6
 	MOVB	R6, 0(R15)
 	MOVD	R15, R3
