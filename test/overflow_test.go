@@ -20,7 +20,7 @@ func startStoppable(t *testing.T, args ...string) (*proc, int) {
 	cmd := exec.Command(bin, hostPaths(args[1:])...) // args[0] is /sexton
 	cmd.Dir = t.TempDir()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Pdeathsig: syscall.SIGKILL}
-	p := startProc(t, "host", cmd)
+	p := startProc(t, envHost, cmd)
 	return p, cmd.Process.Pid
 }
 
