@@ -2,7 +2,7 @@
 // under what name. It is data and pure functions: it starts no goroutine and
 // sends no signal, so all of it is tested without a process.
 //
-// sexton relays every signal 1..64 that reaches it, once and in order,
+// sexton relays every signal 1..64 that reaches it, each time it arrives,
 // except:
 //   - SIGKILL and SIGSTOP, which no process can catch;
 //   - SIGCHLD, which tells sexton about its own children;
