@@ -272,7 +272,23 @@ func Run(cfg Config) (int, error) {
 		orphaned = os.Getppid() != ppid
 	}
 
+	// SIGCHLD caught before the command exists: it may exit before
+	// ForkExec returns, and its status must still come to the loop.
+	var records *os.File
+	if handlerReaps {
+		r, restore, err := catchChld(cfg.Log != nil || cfg.Warn != nil)
+		if err != nil {
+			return 0, err
+		}
+		if !cfg.KeepHandlers {
+			defer restore()
+		}
+		records = r
+	}
 	if err := l.start(path); err != nil {
+		if records != nil {
+			records.Close()
+		}
 		return 0, err
 	}
 	// The command runs: from here on nothing fails Run; a side problem
@@ -295,7 +311,11 @@ func Run(cfg Config) (int, error) {
 	l.gone = make(chan struct{})
 	// The waiter runs until nothing is left to wait for, or until sexton
 	// exits; it is the only caller of wait4.
-	go waitAll(l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)
+	if records != nil {
+		go recordLoop(records, l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)
+	} else {
+		go waitAll(l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)
+	}
 	return l.run(), nil
 }
 
@@ -314,7 +334,9 @@ func afterStart() {
 	// statuses are lost. The runtime still believes its handler is in
 	// place, so a signal.Notify(SIGCHLD) in the process afterwards would
 	// not put it back and would never fire.
-	_ = setDisposition(unix.SIGCHLD, sigDFL)
+	if !handlerReaps {
+		_ = setDisposition(unix.SIGCHLD, sigDFL)
+	}
 
 	// Now that the child has started with them as we got them.
 	ignoreReserved()
