@@ -312,6 +312,8 @@ func Run(cfg Config) (int, error) {
 	// The waiter runs until nothing is left to wait for, or until sexton
 	// exits; it is the only caller of wait4.
 	if records != nil {
+		l.relayInHandler()
+		defer relayInLoop()
 		go recordLoop(records, l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)
 	} else {
 		go waitAll(l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)

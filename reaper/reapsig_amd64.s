@@ -1,5 +1,15 @@
 #include "textflag.h"
 
+// WRITE_RECORD writes the record at -16(SP) to reapPipe and leaves the
+// flags of AX's sign (negative: the write failed).
+#define WRITE_RECORD \
+	LEAQ	-16(SP), SI \
+	MOVL	·reapPipe(SB), DI \
+	MOVL	$8, DX \
+	MOVL	$1, AX \
+	SYSCALL \
+	CMPQ	AX, $0
+
 // reapchld is Run's SIGCHLD handler (see reapsig.go). The kernel calls it
 // as a C function on the thread's signal stack, with every signal
 // blocked; it may clobber any register (rt_sigreturn restores them). It
@@ -26,7 +36,7 @@ next:
 	MOVL	·reapAll(SB), CX
 	TESTL	CX, CX
 	JEQ	next // an orphan nobody logs: no record
-	CALL	·reapwrite(SB)
+	WRITE_RECORD
 	JGE	next
 	LEAQ	·reapUnlogged(SB), BX
 	LOCK
@@ -44,12 +54,13 @@ command:
 	JEQ	write
 	MOVL	BX, ·reapMainStatus(SB)
 	MOVL	$-1, ·reapMain(SB)
-	CALL	·reapwrite(SB)
+	MOVL	$0, ·relayDirect(SB)
+	WRITE_RECORD
 	JGE	next
 	MOVL	$1, ·reapMainLost(SB)
 	JMP	next
 write:
-	CALL	·reapwrite(SB)
+	WRITE_RECORD
 	JMP	next
 failed:
 	CMPQ	AX, $-4 // EINTR
@@ -57,26 +68,31 @@ failed:
 	CMPQ	AX, $-10 // ECHILD: no child left, record pid 0
 	JNE	done
 	MOVQ	$0, -16(SP)
-	CALL	·reapwrite(SB)
+	WRITE_RECORD
 	JGE	done
 	MOVL	$1, ·reapGone(SB)
 done:
-	RET
-
-// reapwrite writes the record at -16(SP) of its caller (at -8(SP) here,
-// below the return address) to reapPipe; flags: AX's sign (negative: the
-// write failed).
-TEXT ·reapwrite(SB),NOSPLIT|NOFRAME,$0
-	LEAQ	-8(SP), SI
-	MOVL	·reapPipe(SB), DI
-	MOVL	$8, DX
-	MOVL	$1, AX // SYS_write
-	SYSCALL
-	CMPQ	AX, $0
 	RET
 
 // func reapAddr() uintptr
 TEXT ·reapAddr(SB),NOSPLIT,$0-8
 	MOVQ	$·reapchld(SB), AX
 	MOVQ	AX, ret+0(FP)
+	RET
+
+// relaysig is catch's way out for a signal to relay while relayDirect is
+// set (see relay.go): DI = the signal. It sends relayOut's answer for it
+// to the command's pidfd with pidfd_send_signal, or nothing for a signal
+// the table drops. ESRCH (the command just died) is not an error.
+TEXT ·relaysig(SB),NOSPLIT|NOFRAME,$0
+	LEAQ	·relayOut(SB), BX
+	MOVBQZX	(BX)(DI*1), SI
+	TESTQ	SI, SI
+	JZ	drop
+	MOVL	·relayPidfd(SB), DI
+	XORL	DX, DX // no siginfo: the kernel fills in SI_USER from sexton
+	XORL	R10, R10
+	MOVL	$424, AX // SYS_pidfd_send_signal
+	SYSCALL
+drop:
 	RET
