@@ -20,10 +20,13 @@
 //     that the process was started with blocked;
 //   - it becomes a child subreaper when it is not PID 1;
 //   - it moves to "/", so that it pins no mount;
-//   - it sets SIGCHLD to SIG_DFL behind the runtime (the runtime still
-//     believes its handler is there, so a later signal.Notify of SIGCHLD
-//     would never fire), and signals 32 and 34 to SIG_IGN where it does
-//     not catch them;
+//   - on amd64 it catches SIGCHLD with its own handler, which reaps every
+//     child of the process (a caller's own children too) and, while
+//     nothing but [Config.Table] decides, relays signals to the command
+//     itself; elsewhere it sets SIGCHLD to SIG_DFL behind the runtime.
+//     Either way the runtime still believes its handler is there, so a
+//     later signal.Notify of SIGCHLD would never fire. Signals 32 and 34
+//     go to SIG_IGN where it does not catch them;
 //   - unless [Config.KeepFDs], it closes the fds >= 3 it inherited once the
 //     command has them;
 //   - it keeps one pipe fd open after it returns.
