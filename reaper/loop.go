@@ -283,7 +283,15 @@ func (l *loop) signal(sig unix.Signal) error {
 		return unix.Kill(l.pid, sig)
 	}
 	if !l.cfg.Pgroup {
-		return unix.PidfdSendSignal(l.pidfd, sig, nil, 0)
+		err := unix.PidfdSendSignal(l.pidfd, sig, nil, 0)
+		if err == unix.ENOSYS {
+			// A seccomp filter (or an emulator) without
+			// pidfd_send_signal, though clone gave a pidfd: by
+			// pid from now on, as before Linux 5.2.
+			l.pidfd = -1
+			return l.signal(sig)
+		}
+		return err
 	}
 	if !l.noGroupPidfd {
 		// The group is named by the child's struct pid, not its number,

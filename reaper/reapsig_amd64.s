@@ -85,6 +85,7 @@ TEXT ·reapAddr(SB),NOSPLIT,$0-8
 // to the command's pidfd with pidfd_send_signal, or nothing for a signal
 // the table drops. ESRCH (the command just died) is not an error.
 TEXT ·relaysig(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	DI, R8
 	LEAQ	·relayOut(SB), BX
 	MOVBQZX	(BX)(DI*1), SI
 	TESTQ	SI, SI
@@ -94,5 +95,18 @@ TEXT ·relaysig(SB),NOSPLIT|NOFRAME,$0
 	XORL	R10, R10
 	MOVL	$424, AX // SYS_pidfd_send_signal
 	SYSCALL
+	CMPQ	AX, $-38 // ENOSYS: a seccomp filter or an emulator without it
+	JEQ	nosys
 drop:
+	RET
+nosys:
+	// Back to the loop, which sends by pid: this signal through catch's
+	// pipe, as catch would have queued it, and every later one.
+	MOVL	$0, ·relayDirect(SB)
+	MOVB	R8, -8(SP)
+	LEAQ	-8(SP), SI
+	MOVL	·catchPipe(SB), DI
+	MOVL	$1, DX
+	MOVL	$1, AX // SYS_write
+	SYSCALL
 	RET
