@@ -19,8 +19,8 @@ var flagInstructions = flag.Bool("instructions", false, "instead of the timed ta
 // only in the number of orphans (or signals), divided by that difference,
 // so start-up and shutdown cancel out.
 const (
-	cgOrphans0, cgOrphans1 = 100, 2100
-	cgSignals0, cgSignals1 = 0, 200
+	cgOrphans0, cgOrphans1 = 100, 10100
+	cgSignals0, cgSignals1 = 0, 1000
 )
 
 // instructionTable prints, for each init, instructions per reap and per
