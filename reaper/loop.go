@@ -192,6 +192,10 @@ func (l *loop) run() int {
 			}
 		case ws := <-exited:
 			exited = nil
+			// Every signal through the loop from now on (the
+			// handler that reaped the command did so already,
+			// unless it did before Run knew the command's pid).
+			relayInLoop()
 			code = exitCode(ws)
 			if l.logging() {
 				l.log("command pid " + strconv.Itoa(l.pid) + " " + describe(ws))

@@ -315,6 +315,7 @@ func Run(cfg Config) (int, error) {
 	// The waiter runs until nothing is left to wait for, or until sexton
 	// exits; it is the only caller of wait4.
 	if records != nil {
+		atomic.StoreInt32(&reapMain, int32(l.pid))
 		l.relayInHandler()
 		defer relayInLoop()
 		go recordLoop(records, l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)

@@ -86,13 +86,13 @@ func catchChld(all bool) (*os.File, func(), error) {
 	return os.NewFile(uintptr(p[0]), "children"), func() { _ = rtSigaction(unix.SIGCHLD, &old, nil) }, nil
 }
 
-// recordLoop is waitAll fed by reapchld's records from r: it reports the
+// recordLoop is waitAll fed by reapchld's records from r (reapMain set to
+// mainPID by the caller): it reports the
 // command's status on exited, logs the rest, and closes gone once no
 // child is left after the command's exit.
 func recordLoop(r *os.File, mainPID int, exited chan<- unix.WaitStatus, gone chan<- struct{}, log, warn func(string)) {
 	defer close(gone)
 	defer r.Close()
-	atomic.StoreInt32(&reapMain, int32(mainPID))
 	var buf [4096]byte
 	have, reaped := 0, 0
 	mainDone := false
