@@ -23,6 +23,11 @@ user:
 	JNE	relay
 	RET
 relay:
+	// While relayDirect is set, relaysig (reapsig_amd64.s) sends it on.
+	CMPL	·relayDirect(SB), $0
+	JEQ	queue
+	JMP	·relaysig(SB)
+queue:
 	// write(catchPipe, &sig, 1), the byte in the red zone below SP.
 	MOVB	DI, -8(SP)
 	LEAQ	-8(SP), SI

@@ -192,6 +192,10 @@ func (l *loop) run() int {
 			}
 		case ws := <-exited:
 			exited = nil
+			// Every signal through the loop from now on (the
+			// handler that reaped the command did so already,
+			// unless it did before Run knew the command's pid).
+			relayInLoop()
 			code = exitCode(ws)
 			if l.logging() {
 				l.log("command pid " + strconv.Itoa(l.pid) + " " + describe(ws))
@@ -283,7 +287,15 @@ func (l *loop) signal(sig unix.Signal) error {
 		return unix.Kill(l.pid, sig)
 	}
 	if !l.cfg.Pgroup {
-		return unix.PidfdSendSignal(l.pidfd, sig, nil, 0)
+		err := unix.PidfdSendSignal(l.pidfd, sig, nil, 0)
+		if err == unix.ENOSYS {
+			// A seccomp filter (or an emulator) without
+			// pidfd_send_signal, though clone gave a pidfd: by
+			// pid from now on, as before Linux 5.2.
+			l.pidfd = -1
+			return l.signal(sig)
+		}
+		return err
 	}
 	if !l.noGroupPidfd {
 		// The group is named by the child's struct pid, not its number,

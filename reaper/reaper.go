@@ -20,10 +20,13 @@
 //     that the process was started with blocked;
 //   - it becomes a child subreaper when it is not PID 1;
 //   - it moves to "/", so that it pins no mount;
-//   - it sets SIGCHLD to SIG_DFL behind the runtime (the runtime still
-//     believes its handler is there, so a later signal.Notify of SIGCHLD
-//     would never fire), and signals 32 and 34 to SIG_IGN where it does
-//     not catch them;
+//   - on amd64 it catches SIGCHLD with its own handler, which reaps every
+//     child of the process (a caller's own children too) and, while
+//     nothing but [Config.Table] decides, relays signals to the command
+//     itself; elsewhere it sets SIGCHLD to SIG_DFL behind the runtime.
+//     Either way the runtime still believes its handler is there, so a
+//     later signal.Notify of SIGCHLD would never fire. Signals 32 and 34
+//     go to SIG_IGN where it does not catch them;
 //   - unless [Config.KeepFDs], it closes the fds >= 3 it inherited once the
 //     command has them;
 //   - it keeps one pipe fd open after it returns.
@@ -272,7 +275,23 @@ func Run(cfg Config) (int, error) {
 		orphaned = os.Getppid() != ppid
 	}
 
+	// SIGCHLD caught before the command exists: it may exit before
+	// ForkExec returns, and its status must still come to the loop.
+	var records *os.File
+	if handlerReaps {
+		r, restore, err := catchChld(cfg.Log != nil || cfg.Warn != nil)
+		if err != nil {
+			return 0, err
+		}
+		if !cfg.KeepHandlers {
+			defer restore()
+		}
+		records = r
+	}
 	if err := l.start(path); err != nil {
+		if records != nil {
+			records.Close()
+		}
 		return 0, err
 	}
 	// The command runs: from here on nothing fails Run; a side problem
@@ -295,7 +314,14 @@ func Run(cfg Config) (int, error) {
 	l.gone = make(chan struct{})
 	// The waiter runs until nothing is left to wait for, or until sexton
 	// exits; it is the only caller of wait4.
-	go waitAll(l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)
+	if records != nil {
+		atomic.StoreInt32(&reapMain, int32(l.pid))
+		l.relayInHandler()
+		defer relayInLoop()
+		go recordLoop(records, l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)
+	} else {
+		go waitAll(l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)
+	}
 	return l.run(), nil
 }
 
@@ -314,7 +340,9 @@ func afterStart() {
 	// statuses are lost. The runtime still believes its handler is in
 	// place, so a signal.Notify(SIGCHLD) in the process afterwards would
 	// not put it back and would never fire.
-	_ = setDisposition(unix.SIGCHLD, sigDFL)
+	if !handlerReaps {
+		_ = setDisposition(unix.SIGCHLD, sigDFL)
+	}
 
 	// Now that the child has started with them as we got them.
 	ignoreReserved()

@@ -496,6 +496,18 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// percentile is the value below which a fraction q of v lies (nearest
+// rank).
+func percentile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	i := int(q*float64(len(s))+0.5) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
 func minMax(v []float64) (lo, hi float64) {
 	lo, hi = v[0], v[0]
 	for _, x := range v {
@@ -554,6 +566,7 @@ type results struct {
 	wakeups        []float64
 	rss, threads   []float64
 	sigP50         []float64
+	sigP99         []float64
 }
 
 func main() {
@@ -568,6 +581,10 @@ func main() {
 	res := map[string]*results{"none": {}}
 	for _, in := range inits {
 		res[in.name] = &results{}
+	}
+	if *flagInstructions {
+		instructionTable(inits)
+		return
 	}
 	measureStartup(inits, res)
 	for round := 0; round <= *flagRounds; round++ {
@@ -706,9 +723,10 @@ func signalRuns(label string, order []initSpec, warm bool, res map[string]*resul
 		for i, d := range lat {
 			v[i] = float64(d.Nanoseconds()) / 1e3
 		}
-		logf("  p50 %.1f µs", median(v))
+		logf("  p50 %.1f µs, p99 %.1f µs", median(v), percentile(v, 0.99))
 		if !warm {
 			res[in.name].sigP50 = append(res[in.name].sigP50, median(v))
+			res[in.name].sigP99 = append(res[in.name].sigP99, percentile(v, 0.99))
 		}
 	}
 }
@@ -771,13 +789,13 @@ func printTable(inits []initSpec, res map[string]*results) {
 	noneMed := median(res["none"].startup)
 	tini := res["tini"]
 	tiniStart := median(tini.startup) - noneMed
-	fmt.Println("| init | start-up µs | ×tini | CPU µs/reap (min–max) | ×tini | cs/reap | burst CPU ms (min–max) | ×tini | idle wakeups/10 s | VmRSS KiB | threads | signal p50 µs | ×tini | binary KiB |")
-	fmt.Println("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
-	fmt.Printf("| none | 0 (baseline: %.0f wall) | – | – | – | – | – | – | – | – | – | – | – | – |\n", noneMed)
+	fmt.Println("| init | start-up µs | ×tini | CPU µs/reap (min–max) | ×tini | cs/reap | burst CPU ms (min–max) | ×tini | idle wakeups/10 s | VmRSS KiB | threads | signal p50 µs | ×tini | signal p99 µs | ×tini | binary KiB |")
+	fmt.Println("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Printf("| none | 0 (baseline: %.0f wall) | – | – | – | – | – | – | – | – | – | – | – | – | – | – |\n", noneMed)
 	for _, in := range inits {
 		r := res[in.name]
 		st := median(r.startup) - noneMed
-		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			in.name,
 			st, ratio(st, tiniStart),
 			spread(r.reapUs, 2), ratio(median(r.reapUs), median(tini.reapUs)),
@@ -786,6 +804,7 @@ func printTable(inits []initSpec, res map[string]*results) {
 			spread(r.wakeups, 0),
 			spread(r.rss, 0), spread(r.threads, 0),
 			spread(r.sigP50, 1), ratio(median(r.sigP50), median(tini.sigP50)),
+			spread(r.sigP99, 1), ratio(median(r.sigP99), median(tini.sigP99)),
 			binaryInfo(in.bin))
 	}
 }
