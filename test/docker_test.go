@@ -183,16 +183,8 @@ func dockerTTY(t *testing.T, m dockerMode) {
 	master, slave := openPty(t)
 	defer master.Close()
 	cmd := exec.Command("docker", "start", "-a", "-i", id)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
-	p := &proc{t: t, env: envDocker, cmd: cmd, done: make(chan struct{}), stdin: master}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	slave.Close()
-	p.out = newLines(master)
-	p.errs = p.out
-	p.watch()
+	p := startOnPty(t, envDocker, cmd, master, slave)
 	c := &container{proc: p, id: id}
 
 	ready := fields(c.out.expectPrefix(t, "main ready"))

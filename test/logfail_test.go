@@ -19,29 +19,7 @@ func startLogTo(t *testing.T, stderr *os.File, args ...string) *proc {
 	cmdline := append([]string{"--pid", "--fork", "--mount-proc", "--kill-child"}, hostPaths(args)...)
 	cmd := exec.Command("unshare", cmdline...)
 	cmd.Dir = t.TempDir()
-	p := &proc{t: t, env: envUnshare, cmd: cmd, done: make(chan struct{})}
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.stdin = inW
-	t.Cleanup(func() { inW.Close() })
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, stderr
-	err = cmd.Start()
-	inR.Close()
-	outW.Close()
-	if err != nil {
-		outR.Close()
-		t.Fatalf("starting %v: %v", cmd.Args, err)
-	}
-	p.out = newLines(outR)
-	p.errs = newLines(strings.NewReader("")) // not ours to read
-	p.watch()
-	return p
+	return startProcStderr(t, envUnshare, cmd, stderr)
 }
 
 // noSignal fails the test if the command reported signal sig.
@@ -149,17 +127,9 @@ func TestLogToTostopTerminal(t *testing.T) {
 	script := "stty tostop; set -m; " + bin + " -v -- " + fixture + " trap; echo rc=$?"
 	cmd := exec.Command("unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
 		"setsid", "-c", "bash", "--norc", "--noprofile", "-c", script)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = t.TempDir()
-	p := &proc{t: t, env: envUnshare, cmd: cmd, done: make(chan struct{}), stdin: master}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	slave.Close()
-	p.out = newLines(master)
-	p.errs = p.out
-	p.watch()
+	p := startOnPty(t, envUnshare, cmd, master, slave)
 
 	ready := fields(p.out.expectPrefix(t, "main ready"))
 	if ready["fg"] != ready["pgid"] {

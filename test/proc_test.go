@@ -77,6 +77,13 @@ func (p *proc) finish(want int) {
 // of the test.
 func startProc(t *testing.T, kind envKind, cmd *exec.Cmd) *proc {
 	t.Helper()
+	return startProcStderr(t, kind, cmd, nil)
+}
+
+// startProcStderr is startProc with stderr the given file (nil: a pipe
+// of the test's, as startProc has); the proc's errs then reads nothing.
+func startProcStderr(t *testing.T, kind envKind, cmd *exec.Cmd, stderr *os.File) *proc {
+	t.Helper()
 	p := &proc{t: t, env: kind, cmd: cmd, done: make(chan struct{})}
 	// Our own pipes rather than StdinPipe and StdoutPipe: Wait closes
 	// those when the process exits, while lines may still be in them, and
@@ -92,21 +99,50 @@ func startProc(t *testing.T, kind envKind, cmd *exec.Cmd) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
+	var errR, errW *os.File
+	if stderr == nil {
+		if errR, errW, err = os.Pipe(); err != nil {
+			t.Fatal(err)
+		}
+		stderr = errW
 	}
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, stderr
 	err = cmd.Start()
 	inR.Close()
 	outW.Close()
-	errW.Close()
+	if errW != nil {
+		errW.Close()
+	}
 	if err != nil {
 		outR.Close()
-		errR.Close()
+		if errR != nil {
+			errR.Close()
+		}
 		t.Fatalf("starting %v: %v", cmd.Args, err)
 	}
-	p.out, p.errs = newLines(outR), newLines(errR)
+	p.out = newLines(outR)
+	if errR != nil {
+		p.errs = newLines(errR)
+	} else {
+		p.errs = newLines(strings.NewReader("")) // not ours to read
+	}
+	p.watch()
+	return p
+}
+
+// startOnPty starts cmd with a pty's slave end as its stdin, stdout and
+// stderr (cmd.SysProcAttr says how it gets its session), and returns the
+// proc that reads and writes the master end.
+func startOnPty(t *testing.T, kind envKind, cmd *exec.Cmd, master, slave *os.File) *proc {
+	t.Helper()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	p := &proc{t: t, env: kind, cmd: cmd, done: make(chan struct{}), stdin: master}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	slave.Close()
+	p.out = newLines(master)
+	p.errs = p.out
 	p.watch()
 	return p
 }

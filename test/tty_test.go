@@ -58,17 +58,9 @@ func TestTerminalForeground(t *testing.T) {
 	// controlling terminal, then execs sexton.
 	cmd := exec.Command("unshare", "--pid", "--fork", "--mount-proc", "--kill-child",
 		"setsid", "-c", bin, "-v", "--", fixture, "trap")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = t.TempDir()
-	p := &proc{t: t, env: envUnshare, cmd: cmd, done: make(chan struct{}), stdin: master}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	slave.Close()
-	p.out = newLines(master)
-	p.errs = p.out
-	p.watch()
+	p := startOnPty(t, envUnshare, cmd, master, slave)
 
 	ready := fields(p.out.expectPrefix(t, "main ready"))
 	if ready["fg"] != ready["pgid"] || ready["pgid"] != ready["pid"] {
