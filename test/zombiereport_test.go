@@ -30,6 +30,34 @@ func quiet(t *testing.T, l *lines, d time.Duration, what string) {
 	}
 }
 
+// makeZombies has the fixture behind p start a holder that makes n
+// zombies and never waits for them; it returns the holder's pid and the
+// start of the line that names it in sexton's report.
+func makeZombies(t *testing.T, p *proc, n int) (holder, who string) {
+	t.Helper()
+	p.send("zombies " + strconv.Itoa(n))
+	holder = fields(p.out.expectPrefix(t, "holder pid="))["pid"]
+	return holder, "sexton: zombies: pid " + holder + " (fixture) "
+}
+
+// expectReport waits up to 3 s for the report line who+what... on errs.
+func expectReport(t *testing.T, errs *lines, who, what string) string {
+	t.Helper()
+	return errs.expectWithin(t, 3*time.Second, "the report of the holder", func(s string) bool {
+		return strings.HasPrefix(s, who+what)
+	})
+}
+
+// releaseZombies ends the holder behind p; sexton reaps its zombies and
+// says, within 3 s, that the holder is done.
+func releaseZombies(t *testing.T, p *proc, errs *lines, who string) {
+	t.Helper()
+	p.send("release")
+	errs.expectWithin(t, 3*time.Second, "the end of the report", func(s string) bool {
+		return s == who+"holds no zombie children any more"
+	})
+}
+
 // A parent that kills its children and never waits for them holds zombies
 // that no init can reap. With --zombie-report 1s, sexton names it once
 // (pid, name, count) within 3 s, says nothing more while nothing changes,
@@ -38,22 +66,17 @@ func TestZombieReport(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e env) {
 		p := e.start(t, runOpts{}, "/sexton", "--zombie-report", "1s", "--", "/fixture", "trap")
 		p.out.expectPrefix(t, "main ready")
-		p.send("zombies 2")
-		holder := fields(p.out.expectPrefix(t, "holder pid="))["pid"]
+		holder, who := makeZombies(t, p, 2)
 		start := time.Now()
-		who := "sexton: zombies: pid " + holder + " (fixture) "
-		p.errs.expectWithin(t, 3*time.Second, "the report of the holder", func(s string) bool {
-			return strings.HasPrefix(s, who+"holds 2 zombie children (one of them for at least ") &&
-				strings.Contains(s, "it must call wait or waitpid after kill, or handle or ignore SIGCHLD")
-		})
+		line := expectReport(t, p.errs, who, "holds 2 zombie children (one of them for at least ")
+		if !strings.Contains(line, "it must call wait or waitpid after kill, or handle or ignore SIGCHLD") {
+			t.Errorf("report %q does not say what the parent must do", line)
+		}
 		t.Logf("reported %v after the zombies were made", time.Since(start).Round(time.Millisecond))
 		quiet(t, p.errs, 2500*time.Millisecond, "zombies unchanged for two more looks")
 
-		p.send("release")
+		releaseZombies(t, p, p.errs, who)
 		p.out.expectPrefix(t, "main released pid="+holder)
-		p.errs.expectWithin(t, 3*time.Second, "the end of the report", func(s string) bool {
-			return s == who+"holds no zombie children any more"
-		})
 		p.send("exit 0")
 		p.finish(0)
 		if errs := p.errs.seen(); len(errs) != 2 {
@@ -67,16 +90,9 @@ func TestZombieReport(t *testing.T) {
 func TestZombieReportAsSubreaper(t *testing.T) {
 	p := startProc(t, envHost, exec.Command(bin, "--zombie-report", "1s", "--", fixture, "trap"))
 	p.out.expectPrefix(t, "main ready")
-	p.send("zombies 1")
-	holder := fields(p.out.expectPrefix(t, "holder pid="))["pid"]
-	who := "sexton: zombies: pid " + holder + " (fixture) "
-	p.errs.expectWithin(t, 3*time.Second, "the report of the holder", func(s string) bool {
-		return strings.HasPrefix(s, who+"holds 1 zombie child (for at least ")
-	})
-	p.send("release")
-	p.errs.expectWithin(t, 3*time.Second, "the end of the report", func(s string) bool {
-		return s == who+"holds no zombie children any more"
-	})
+	_, who := makeZombies(t, p, 1)
+	expectReport(t, p.errs, who, "holds 1 zombie child (for at least ")
+	releaseZombies(t, p, p.errs, who)
 	p.send("exit 0")
 	p.finish(0)
 }
@@ -95,16 +111,9 @@ func TestZombieReportInPause(t *testing.T) {
 		}
 		visitor := startProc(t, p.env, cmd)
 		visitor.out.expectPrefix(t, "main ready")
-		visitor.send("zombies 3")
-		holder := fields(visitor.out.expectPrefix(t, "holder pid="))["pid"]
-		who := "sexton: zombies: pid " + holder + " (fixture) "
-		p.errs.expectWithin(t, 3*time.Second, "the report of the holder", func(s string) bool {
-			return strings.HasPrefix(s, who+"holds 3 zombie children")
-		})
-		visitor.send("release")
-		p.errs.expectWithin(t, 3*time.Second, "the end of the report", func(s string) bool {
-			return s == who+"holds no zombie children any more"
-		})
+		_, who := makeZombies(t, visitor, 3)
+		expectReport(t, p.errs, who, "holds 3 zombie children")
+		releaseZombies(t, visitor, p.errs, who)
 		visitor.send("exit 0")
 		visitor.finish(0)
 		p.signal(syscall.SIGTERM)
