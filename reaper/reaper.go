@@ -27,6 +27,9 @@
 //     Either way the runtime still believes its handler is there, so a
 //     later signal.Notify of SIGCHLD would never fire. Signals 32 and 34
 //     go to SIG_IGN where it does not catch them;
+//   - with [Config.KeepHandlers], on amd64, every thread but the main one
+//     blocks SIGCHLD once the command runs, so a child forked on one of
+//     them afterwards would start with SIGCHLD blocked;
 //   - unless [Config.KeepFDs], it closes the fds >= 3 it inherited once the
 //     command has them;
 //   - it keeps one pipe fd open after it returns.
@@ -121,7 +124,9 @@ type Config struct {
 	// then dropped, rather than handled by the runtime, which would end
 	// the process with status 2 as PID 1 (or by the signal elsewhere)
 	// instead of the command's code. Without it Run gives the signals
-	// back to the runtime.
+	// back to the runtime. On amd64 it also lets Run leave SIGCHLD to the
+	// main thread once the command runs (blocked on every other thread),
+	// so that a burst of exits wakes one thread rather than each in turn.
 	KeepHandlers bool
 	// KeepFDs keeps sexton's own copies of the fds >= 3 it inherited. By
 	// default it closes them once the command has them, as catatonit does:
@@ -316,6 +321,9 @@ func Run(cfg Config) (int, error) {
 	// exits; it is the only caller of wait4.
 	if records != nil {
 		atomic.StoreInt32(&reapMain, int32(l.pid))
+		if cfg.KeepHandlers {
+			mainOnly()
+		}
 		l.relayInHandler()
 		defer relayInLoop()
 		go recordLoop(records, l.pid, l.exited, l.gone, cfg.Log, cfg.Warn)

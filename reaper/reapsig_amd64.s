@@ -17,6 +17,19 @@
 // writes the records the Go side needs; the record is built in the red
 // zone below SP: pid at -16(SP), status at -12(SP).
 TEXT ·reapchld(SB),NOSPLIT|NOFRAME,$0
+	// Off the main thread, once mainOnly has run, SIGCHLD stays blocked
+	// after this handler: its bit goes into uc_sigmask, 296(DX) in the
+	// ucontext, the mask rt_sigreturn restores (reapsig_amd64.go). The
+	// main thread is the one whose signal stack holds SP.
+	MOVQ	·mainStackLo(SB), AX
+	TESTQ	AX, AX
+	JZ	next
+	CMPQ	SP, AX
+	JLO	other
+	CMPQ	SP, ·mainStackHi(SB)
+	JLO	next
+other:
+	ORQ	$0x10000, 296(DX) // 1<<(SIGCHLD-1)
 next:
 	MOVQ	$-1, DI
 	LEAQ	-12(SP), SI

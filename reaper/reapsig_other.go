@@ -8,3 +8,6 @@ const handlerReaps = false
 
 // reapAction is never called where handlerReaps is false.
 func reapAction() sigaction { panic("reaper: no reaping handler on this architecture") }
+
+// mainOnly is never called where handlerReaps is false.
+func mainOnly() {}
