@@ -34,7 +34,7 @@ func instructionTable(inits []initSpec) {
 	fmt.Println("| init | instructions/reap | instructions/relayed signal |")
 	fmt.Println("|---|--:|--:|")
 	for _, in := range inits {
-		if in.name == "dumb-init" || in.name == "catatonit" {
+		if in.name == "dumb-init" || in.name == "catatonit" || in.floor {
 			continue
 		}
 		run := func(what string, n int) float64 {

@@ -48,6 +48,7 @@ var (
 	flagSettle    = flag.Duration("settle", time.Second, "pause after the last burst run before the idle window")
 	flagSigIters  = flag.Int("sig-iters", 300, "signal round trips per init and round")
 	flagTimeout   = flag.Duration("timeout", 170*time.Second, "give up (and kill everything) after this long")
+	flagGoFloor   = flag.Bool("go-floor", true, "also measure the Go floor, test/bench/goinit (start, reap, exit; built here with the go command), for every column but signal latency")
 	flagVariants  variants
 )
 
@@ -69,15 +70,17 @@ func (v *variants) Set(s string) error {
 	if err != nil {
 		return err
 	}
-	*v = append(*v, initSpec{name, abs, []string{abs, "--"}})
+	*v = append(*v, initSpec{name: name, bin: abs, argv: []string{abs, "--"}})
 	return nil
 }
 
-// An init under test; argv is what goes before the fixture's path.
+// An init under test; argv is what goes before the fixture's path. A
+// floor relays no signal: it has no signal latency.
 type initSpec struct {
-	name string
-	bin  string
-	argv []string
+	name  string
+	bin   string
+	argv  []string
+	floor bool
 }
 
 // ---------------------------------------------------------------------------
@@ -134,9 +137,19 @@ func logf(format string, a ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", a...)
 }
 
+// cleanups run before the bench exits, whichever way.
+var cleanups []func()
+
+func cleanup() {
+	for _, f := range cleanups {
+		f()
+	}
+}
+
 func fatalf(format string, a ...any) {
 	logf(format, a...)
 	killAll()
+	cleanup()
 	os.Exit(1)
 }
 
@@ -531,7 +544,7 @@ func spread(v []float64, prec int) string {
 }
 
 func ratio(v, ref float64) string {
-	if ref <= 0 {
+	if v == 0 || ref <= 0 { // not measured
 		return "–"
 	}
 	return fmt.Sprintf("%.2f", v/ref)
@@ -582,6 +595,7 @@ func main() {
 	for _, in := range inits {
 		res[in.name] = &results{}
 	}
+	defer cleanup()
 	if *flagInstructions {
 		instructionTable(inits)
 		return
@@ -636,12 +650,35 @@ func initsUnderTest() []initSpec {
 		}
 	}
 	inits := []initSpec{
-		{"tini", *flagTini, []string{*flagTini, "--"}},
-		{"dumb-init", *flagDumbInit, []string{*flagDumbInit}},
-		{"catatonit", *flagCatatonit, []string{*flagCatatonit, "--"}},
-		{"sexton", sexton, []string{sexton, "--"}},
+		{name: "tini", bin: *flagTini, argv: []string{*flagTini, "--"}},
+		{name: "dumb-init", bin: *flagDumbInit, argv: []string{*flagDumbInit}},
+		{name: "catatonit", bin: *flagCatatonit, argv: []string{*flagCatatonit, "--"}},
+		{name: "sexton", bin: sexton, argv: []string{sexton, "--"}},
 	}
-	return append(inits, flagVariants...)
+	inits = append(inits, flagVariants...)
+	if *flagGoFloor {
+		bin := buildGoFloor()
+		inits = append(inits, initSpec{name: "go floor", bin: bin, argv: []string{bin, "--"}, floor: true})
+	}
+	return inits
+}
+
+// buildGoFloor builds test/bench/goinit, a Go program that does as PID 1
+// no more than start the command and reap, as make builds sexton (static,
+// -trimpath, -s -w), into a directory removed at exit.
+func buildGoFloor() string {
+	dir, err := os.MkdirTemp("", "bench-goinit-")
+	if err != nil {
+		fatalf("%v", err)
+	}
+	cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "goinit")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./test/bench/goinit")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fatalf("building the Go floor (run from the repository's root, or give -go-floor=false): %v\n%s", err, out)
+	}
+	return bin
 }
 
 // rotate is list started at its k-th entry, so that no init always runs
@@ -714,6 +751,9 @@ func streamRuns(label string, order []initSpec, warm bool, res map[string]*resul
 // init to the fixture's read of it.
 func signalRuns(label string, order []initSpec, warm bool, res map[string]*results) {
 	for _, in := range order {
+		if in.floor {
+			continue
+		}
 		logf("%s: %s signal latency (%d round trips)", label, in.name, *flagSigIters)
 		lat, err := runSignals(in, *flagSigIters)
 		if err != nil {
