@@ -578,6 +578,7 @@ type results struct {
 	burstMs        []float64
 	wakeups        []float64
 	rss, threads   []float64
+	anon           []float64 // RssAnon, KiB
 	sigP50         []float64
 	sigP99         []float64
 }
@@ -819,8 +820,9 @@ func idleWindow(label string, idle map[string]*proc, res map[string]*results) {
 		r := res[name]
 		r.wakeups = append(r.wakeups, w)
 		r.rss = append(r.rss, float64(st.VmRSS))
+		r.anon = append(r.anon, float64(st.RssAnon))
 		r.threads = append(r.threads, float64(st.Threads))
-		logf("  %s: %.0f wakeups/10 s, VmRSS %d KiB, %d threads", name, w, st.VmRSS, st.Threads)
+		logf("  %s: %.0f wakeups/10 s, VmRSS %d KiB (anonymous %d), %d threads", name, w, st.VmRSS, st.RssAnon, st.Threads)
 	}
 }
 
@@ -829,20 +831,20 @@ func printTable(inits []initSpec, res map[string]*results) {
 	noneMed := median(res["none"].startup)
 	tini := res["tini"]
 	tiniStart := median(tini.startup) - noneMed
-	fmt.Println("| init | start-up µs | ×tini | CPU µs/reap (min–max) | ×tini | cs/reap | burst CPU ms (min–max) | ×tini | idle wakeups/10 s | VmRSS KiB | threads | signal p50 µs | ×tini | signal p99 µs | ×tini | binary KiB |")
-	fmt.Println("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
-	fmt.Printf("| none | 0 (baseline: %.0f wall) | – | – | – | – | – | – | – | – | – | – | – | – | – | – |\n", noneMed)
+	fmt.Println("| init | start-up µs | ×tini | CPU µs/reap (min–max) | ×tini | cs/reap | burst CPU ms (min–max) | ×tini | idle wakeups/10 s | VmRSS KiB | anon KiB | threads | signal p50 µs | ×tini | signal p99 µs | ×tini | binary KiB |")
+	fmt.Println("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Printf("| none | 0 (baseline: %.0f wall) | – | – | – | – | – | – | – | – | – | – | – | – | – | – | – |\n", noneMed)
 	for _, in := range inits {
 		r := res[in.name]
 		st := median(r.startup) - noneMed
-		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			in.name,
 			st, ratio(st, tiniStart),
 			spread(r.reapUs, 2), ratio(median(r.reapUs), median(tini.reapUs)),
 			spread(r.csReap, 2),
 			spread(r.burstMs, 1), ratio(median(r.burstMs), median(tini.burstMs)),
 			spread(r.wakeups, 0),
-			spread(r.rss, 0), spread(r.threads, 0),
+			spread(r.rss, 0), spread(r.anon, 0), spread(r.threads, 0),
 			spread(r.sigP50, 1), ratio(median(r.sigP50), median(tini.sigP50)),
 			spread(r.sigP99, 1), ratio(median(r.sigP99), median(tini.sigP99)),
 			binaryInfo(in.bin))

@@ -88,9 +88,13 @@ func Children(pid int) ([]int, error) {
 type Status struct {
 	VmRSS   int // resident set, KiB
 	Threads int
+	// RssAnon is the anonymous part of VmRSS, KiB: the process's own
+	// memory, where the rest maps files (the binary, shared with the page
+	// cache). 0 where the kernel has no such line.
+	RssAnon int
 }
 
-// ReadStatus reads VmRSS and Threads from /proc/pid/status. A zombie has
+// ReadStatus reads VmRSS, Threads and RssAnon from /proc/pid/status. A zombie has
 // no VmRSS line: that is an error.
 func ReadStatus(pid int) (Status, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -104,7 +108,8 @@ func ReadStatus(pid int) (Status, error) {
 	return st, nil
 }
 
-// parseStatus reads the "VmRSS:  1234 kB" and "Threads:  1" lines.
+// parseStatus reads the "VmRSS:  1234 kB", "Threads:  1" and
+// "RssAnon:  567 kB" lines.
 func parseStatus(b []byte) (Status, error) {
 	var st Status
 	var haveRSS, haveThreads bool
@@ -125,6 +130,8 @@ func parseStatus(b []byte) (Status, error) {
 		case "Threads":
 			st.Threads, err = strconv.Atoi(f[0])
 			haveThreads = err == nil
+		case "RssAnon":
+			st.RssAnon, err = strconv.Atoi(f[0])
 		}
 		if err != nil {
 			return Status{}, fmt.Errorf("%s: %w", k, err)

@@ -41,8 +41,9 @@ func TestParseStatus(t *testing.T) {
 		want    Status
 		wantErr string
 	}{
-		{"Name:\tsexton\nVmRSS:\t    1234 kB\nThreads:\t3\n", Status{1234, 3}, ""},
-		{"Threads:\t1\nVmRSS:\t8 kB", Status{8, 1}, ""},
+		{"Name:\tsexton\nVmRSS:\t    1234 kB\nRssAnon:\t  567 kB\nThreads:\t3\n", Status{1234, 3, 567}, ""},
+		{"Threads:\t1\nVmRSS:\t8 kB", Status{8, 1, 0}, ""},
+		{"VmRSS:\t8 kB\nRssAnon:\tsome kB\nThreads:\t1\n", Status{}, "RssAnon"},
 		{"Name:\tzombie\nThreads:\t1\n", Status{}, "no VmRSS"},
 		{"VmRSS:\tlots kB\nThreads:\t1\n", Status{}, "VmRSS"},
 	}
