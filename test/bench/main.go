@@ -34,22 +34,23 @@ import (
 )
 
 var (
-	flagSexton    = flag.String("sexton", "./sexton", "sexton binary")
-	flagFixture   = flag.String("fixture", "test/fixture/fixture", "fixture binary")
-	flagTini      = flag.String("tini", "/usr/bin/tini", "tini binary")
-	flagDumbInit  = flag.String("dumb-init", "/usr/bin/dumb-init", "dumb-init binary")
-	flagCatatonit = flag.String("catatonit", "/usr/bin/catatonit", "catatonit binary")
-	flagRounds    = flag.Int("rounds", 3, "measured rounds (after one warm-up round)")
-	flagStartup   = flag.Int("startup-runs", 100, "start-up runs per init (and for the baseline)")
-	flagStreamN   = flag.Int("stream-n", 20000, "orphans in the stream run (bursts of 1)")
-	flagBurstN    = flag.Int("burst-n", 10000, "orphans in the burst run")
-	flagBurstSize = flag.Int("burst-size", 100, "burst size in the burst run")
-	flagIdle      = flag.Duration("idle", 5*time.Second, "idle window (wakeups are scaled to 10 s)")
-	flagSettle    = flag.Duration("settle", time.Second, "pause after the last burst run before the idle window")
-	flagSigIters  = flag.Int("sig-iters", 300, "signal round trips per init and round")
-	flagTimeout   = flag.Duration("timeout", 170*time.Second, "give up (and kill everything) after this long")
-	flagGoFloor   = flag.Bool("go-floor", true, "also measure the Go floor, test/bench/goinit (start, reap, exit; built here with the go command), for every column but signal latency")
-	flagVariants  variants
+	flagSexton      = flag.String("sexton", "./sexton", "sexton binary")
+	flagFixture     = flag.String("fixture", "test/fixture/fixture", "fixture binary")
+	flagTini        = flag.String("tini", "/usr/bin/tini", "tini binary")
+	flagDumbInit    = flag.String("dumb-init", "/usr/bin/dumb-init", "dumb-init binary")
+	flagCatatonit   = flag.String("catatonit", "/usr/bin/catatonit", "catatonit binary")
+	flagRounds      = flag.Int("rounds", 3, "measured rounds (after one warm-up round)")
+	flagStartup     = flag.Int("startup-runs", 100, "start-up runs per init (and for the baseline)")
+	flagStreamN     = flag.Int("stream-n", 20000, "orphans in the stream run (bursts of 1)")
+	flagBurstN      = flag.Int("burst-n", 10000, "orphans in the burst run")
+	flagBurstSize   = flag.Int("burst-size", 100, "burst size in the burst run")
+	flagIdle        = flag.Duration("idle", 5*time.Second, "idle window (wakeups are scaled to 10 s)")
+	flagSettle      = flag.Duration("settle", time.Second, "pause after the last burst run before the idle window")
+	flagSigIters    = flag.Int("sig-iters", 300, "signal round trips per init and round")
+	flagTimeout     = flag.Duration("timeout", 170*time.Second, "give up (and kill everything) after this long")
+	flagStartupOnly = flag.Bool("startup-only", false, "measure start-up only, for inits that cannot do the rest (a build that relays nothing, say)")
+	flagGoFloor     = flag.Bool("go-floor", true, "also measure the Go floor, test/bench/goinit (start, reap, exit; built here with the go command), for every column but signal latency")
+	flagVariants    variants
 )
 
 func init() {
@@ -602,7 +603,7 @@ func main() {
 		return
 	}
 	measureStartup(inits, res)
-	for round := 0; round <= *flagRounds; round++ {
+	for round := 0; round <= *flagRounds && !*flagStartupOnly; round++ {
 		measureRound(round, inits, res)
 	}
 	printTable(inits, res)
