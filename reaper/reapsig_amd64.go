@@ -25,12 +25,12 @@ func reapAddr() uintptr
 // SIGCHLD on the main thread only. While reapchld runs, SIGCHLD is blocked
 // on its thread, so the kernel hands a SIGCHLD that comes meanwhile to
 // another thread that does not block it, and wakes it: in a burst of
-// exits, the runtime's idle threads in turn, about 6 to 11 wakes per 100
-// exits where tini has 2 (BENCHMARKS.md). Once mainOnly has run, reapchld
-// blocks SIGCHLD for good on any thread but the main one, the first time
-// it runs there, through the mask that rt_sigreturn restores. A SIGCHLD
-// that comes while it runs on the main thread then stays pending, wakes
-// no one, and is delivered there again as soon as it returns.
+// exits, the runtime's idle threads in turn, 3.6 to 6 wakes per 100 exits
+// (BENCHMARKS.md). Once mainOnly has run, reapchld blocks SIGCHLD for good
+// on any thread but the main one, the first time it runs there, through
+// the mask that rt_sigreturn restores. A SIGCHLD that comes while it runs
+// on the main thread then stays pending, wakes no one, and is delivered
+// there again as soon as it returns.
 //
 // The main thread never exits, and nothing the runtime does blocks
 // SIGCHLD on it for good (it unblocks it at start; a fork saves and
