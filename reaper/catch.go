@@ -205,9 +205,11 @@ func raise(sig unix.Signal) {
 // itself), so a signal that whoever started sexton had blocked would stay
 // pending for ever. One thread, locked to a goroutine that only waits,
 // unblocks them: the kernel delivers a signal sent to the process to any
-// thread that does not block it. The command still gets the mask sexton
-// was started with: the child restores the runtime's copy of it before
-// exec, whichever thread forks.
+// thread that does not block it. The command still starts with them
+// blocked: the child takes the mask of the thread that forked it (the
+// runtime saves it before the fork), and every thread but this one has
+// the mask sexton was started with, less the few signals the runtime
+// never lets a thread block.
 func unblock(sigs []unix.Signal) func() {
 	var cur, set unix.Sigset_t
 	if err := unix.PthreadSigmask(unix.SIG_BLOCK, nil, &cur); err != nil {

@@ -29,7 +29,9 @@
 //     go to SIG_IGN where it does not catch them;
 //   - with [Config.KeepHandlers], on amd64, every thread but the main one
 //     blocks SIGCHLD once the command runs, so a child forked on one of
-//     them afterwards would start with SIGCHLD blocked;
+//     them afterwards would start with SIGCHLD blocked, and the main
+//     thread alone takes SIGCHLD: code that blocks SIGCHLD on it stops
+//     the reaping;
 //   - unless [Config.KeepFDs], it closes the fds >= 3 it inherited once the
 //     command has them;
 //   - it keeps one pipe fd open after it returns.
@@ -126,7 +128,10 @@ type Config struct {
 	// instead of the command's code. Without it Run gives the signals
 	// back to the runtime. On amd64 it also lets Run leave SIGCHLD to the
 	// main thread once the command runs (blocked on every other thread),
-	// so that a burst of exits wakes one thread rather than each in turn.
+	// so that a burst of exits wakes one thread rather than each in turn:
+	// the program must then fork nothing while Run runs (a child forked
+	// on another thread would start with SIGCHLD blocked) and never block
+	// SIGCHLD on the main thread.
 	KeepHandlers bool
 	// KeepFDs keeps sexton's own copies of the fds >= 3 it inherited. By
 	// default it closes them once the command has them, as catatonit does:

@@ -14,9 +14,10 @@ import (
 // Reaping in the SIGCHLD handler. Where the architecture has it
 // (handlerReaps, reapsig_$GOARCH.s), Run catches SIGCHLD with reapchld, a
 // handler that loops wait4(-1, WNOHANG) itself until no zombie is left.
-// An orphan's exit then costs one wake of one thread (the kernel picks
-// the one parked in epoll_wait, which retries after the EINTR without
-// scheduling anything) and no goroutine: a waiter blocked in wait4
+// An orphan's exit then costs one wake of one thread (the main thread
+// once mainOnly has run, reapsig_amd64.go; before, whichever the kernel
+// picks; parked in epoll_wait or on a futex, it retries after the EINTR
+// without scheduling anything) and no goroutine: a waiter blocked in wait4
 // holds the only P, and its every entry wakes sysmon, which ticks until
 // it takes the P back (about 0.85 context switches per reaped orphan,
 // measured; see BENCHMARKS.md). The handler is still the one caller of

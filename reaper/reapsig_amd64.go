@@ -26,20 +26,23 @@ func reapAddr() uintptr
 // on its thread, so the kernel hands a SIGCHLD that comes meanwhile to
 // another thread that does not block it, and wakes it: in a burst of
 // exits, the runtime's idle threads in turn, 3.6 to 6 wakes per 100 exits
-// (BENCHMARKS.md). Once mainOnly has run, reapchld blocks SIGCHLD for good
-// on any thread but the main one, the first time it runs there, through
-// the mask that rt_sigreturn restores. A SIGCHLD that comes while it runs
-// on the main thread then stays pending, wakes no one, and is delivered
-// there again as soon as it returns.
+// (BENCHMARKS.md). Once mainOnly has run, reapchld blocks SIGCHLD on any
+// thread but the main one, the first time it runs there, through the mask
+// that rt_sigreturn restores; it stays blocked there until something sets
+// that thread's whole mask again (then the next SIGCHLD blocks it again).
+// A SIGCHLD that comes while reapchld runs on the main thread then stays
+// pending, wakes no one, and is delivered there again as soon as it
+// returns.
 //
 // The main thread never exits, and nothing the runtime does blocks
-// SIGCHLD on it for good (it unblocks it at start; a fork saves and
-// restores the forking thread's own mask). A thread the runtime makes
-// later takes SIGCHLD until its first one. But a child forked on a
+// SIGCHLD on it (it unblocks it at start; a fork saves and restores the
+// forking thread's own mask); it is told apart by its signal stack, and
+// by its thread id when the stack does not match. A thread the runtime
+// makes later takes SIGCHLD until its first one. But a child forked on a
 // thread that blocks SIGCHLD inherits the block, which is why mainOnly
 // waits until the command runs, and why Run calls it only for a caller
-// that exits when Run returns ([Config.KeepHandlers]): one that forks
-// nothing more.
+// that forks nothing else while Run runs and exits when it returns
+// ([Config.KeepHandlers]).
 
 // mainStackLo and mainStackHi bound the main thread's signal stack, on
 // which reapchld runs when it runs there; 0 until mainOnly: then no

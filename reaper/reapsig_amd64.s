@@ -20,7 +20,9 @@ TEXT ·reapchld(SB),NOSPLIT|NOFRAME,$0
 	// Off the main thread, once mainOnly has run, SIGCHLD stays blocked
 	// after this handler: its bit goes into uc_sigmask, 296(DX) in the
 	// ucontext, the mask rt_sigreturn restores (reapsig_amd64.go). The
-	// main thread is the one whose signal stack holds SP.
+	// main thread is the one whose signal stack holds SP; off that stack,
+	// gettid confirms it is not the main thread (whose id is the pid)
+	// before anything is blocked, in case someone moved its signal stack.
 	MOVQ	·mainStackLo(SB), AX
 	TESTQ	AX, AX
 	JZ	next
@@ -29,6 +31,10 @@ TEXT ·reapchld(SB),NOSPLIT|NOFRAME,$0
 	CMPQ	SP, ·mainStackHi(SB)
 	JLO	next
 other:
+	MOVL	$186, AX // SYS_gettid; DX survives the call
+	SYSCALL
+	CMPL	AX, ·catchSelf(SB)
+	JEQ	next
 	ORQ	$0x10000, 296(DX) // 1<<(SIGCHLD-1)
 next:
 	MOVQ	$-1, DI
