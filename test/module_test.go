@@ -27,6 +27,30 @@ func TestGoAPIExampleAsPID1(t *testing.T) {
 	if !ok || !ok2 || !ok3 {
 		t.Fatal("README.md has no Go API example after its marker")
 	}
+	myinit := buildOutsideModule(t, code)
+
+	// Three orphans die while the command sleeps; a zombie left among
+	// them would show in the namespace's /proc.
+	script := `for i in 1 2 3; do (true &); done; sleep 0.5; ` +
+		`grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null; exit 3`
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", myinit, "sh", "-c", script)
+	cmd.WaitDelay = 2 * time.Second
+	var out, errs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	err = cmd.Run()
+	if got := cmd.ProcessState.ExitCode(); got != 3 || out.Len() != 0 {
+		t.Errorf("README's example as PID 1: exit %d (%v), zombies %q, stderr %q; want exit 3 and no zombie",
+			got, err, strings.TrimSpace(out.String()), errs.String())
+	}
+}
+
+// buildOutsideModule builds main.go's code as another module would: its
+// own go.mod, which requires github.com/sexton-init/sexton through a
+// replace to this tree. It returns the binary's path.
+func buildOutsideModule(t *testing.T, code []byte) string {
+	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -47,21 +71,72 @@ func TestGoAPIExampleAsPID1(t *testing.T) {
 	build := exec.Command("go", "build", "-o", "myinit", ".")
 	build.Dir, build.Env = dir, append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-mod=mod")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building README's example as its own module: %v\n%s", err, out)
+		t.Fatalf("building a program as its own module: %v\n%s", err, out)
 	}
+	return filepath.Join(dir, "myinit")
+}
 
-	// Three orphans die while the command sleeps; a zombie left among
-	// them would show in the namespace's /proc.
-	script := `for i in 1 2 3; do (true &); done; sleep 0.5; ` +
+// movedStackInit is a program that gives its main thread a signal stack
+// of its own before reaper.Run with KeepHandlers, as C code on that
+// thread might. The main thread must still take SIGCHLD.
+const movedStackInit = `package main
+
+import (
+	"os"
+	"runtime"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sexton-init/sexton/reaper"
+)
+
+// The main goroutine stays on the main thread.
+func init() { runtime.LockOSThread() }
+
+var stack [64 << 10]byte
+
+func main() {
+	ss := struct {
+		sp    uintptr
+		flags int32
+		_     int32
+		size  uintptr
+	}{uintptr(unsafe.Pointer(&stack[0])), 0, 0, uintptr(len(stack))}
+	if _, _, e := unix.RawSyscall(unix.SYS_SIGALTSTACK, uintptr(unsafe.Pointer(&ss)), 0, 0); e != 0 {
+		os.Exit(100)
+	}
+	code, err := reaper.Run(reaper.Config{Argv: os.Args[1:], KeepHandlers: true})
+	if err != nil {
+		os.Exit(101)
+	}
+	os.Exit(code)
+}
+`
+
+// On amd64 only the main thread takes SIGCHLD once the command runs (with
+// KeepHandlers), told apart by its signal stack. A program whose main
+// thread has a signal stack other than the runtime's must not have
+// SIGCHLD blocked there too, or no thread would take it and the zombies
+// would pile up: 100 orphans die in five bursts, then none may be left
+// and the command's exit must come back.
+func TestMainThreadWithItsOwnSignalStack(t *testing.T) {
+	needRoot(t)
+	myinit := buildOutsideModule(t, []byte(movedStackInit))
+	script := `for b in 1 2 3 4 5; do for i in $(seq 20); do (true &); done; sleep 0.05; done; sleep 0.3; ` +
 		`grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null; exit 3`
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "unshare", "--pid", "--fork", "--mount-proc", filepath.Join(dir, "myinit"), "sh", "-c", script)
+	// --kill-child: at the deadline, killing unshare kills the init and
+	// with it the namespace; WaitDelay stops waiting for output then.
+	cmd := exec.CommandContext(ctx, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", myinit, "sh", "-c", script)
+	cmd.WaitDelay = 2 * time.Second
 	var out, errs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errs
-	err = cmd.Run()
+	err := cmd.Run()
 	if got := cmd.ProcessState.ExitCode(); got != 3 || out.Len() != 0 {
-		t.Errorf("README's example as PID 1: exit %d (%v), zombies %q, stderr %q; want exit 3 and no zombie",
-			got, err, strings.TrimSpace(out.String()), errs.String())
+		zombies := strings.Count(out.String(), "\n")
+		t.Errorf("as PID 1 with its own signal stack on the main thread: exit %d (%v), %d zombies, stderr %q; want exit 3 and no zombie",
+			got, err, zombies, errs.String())
 	}
 }

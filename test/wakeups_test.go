@@ -107,7 +107,7 @@ func threadSwitches(t *testing.T, pid int) map[string]int {
 // while its handler runs waits for it instead of waking another thread.
 // 5,000 orphans that die 100 at a time: the other threads may wake at most
 // once per burst between them, where a SIGCHLD that any idle thread takes
-// wakes them 3 to 6 times. The main thread must never block SIGCHLD, or
+// wakes them 3.6 to 6 times. The main thread must never block SIGCHLD, or
 // no thread would take it.
 func TestBurstWakesMainThread(t *testing.T) {
 	needRoot(t)
