@@ -330,8 +330,9 @@ func openLive() (fds []int, ok bool) {
 		}
 		// Signal 0 checks permission: one we cannot signal got nothing
 		// from kill(-1), so we do not wait for it (the kernel kills it
-		// when we exit).
-		if unix.PidfdSendSignal(fd, 0, nil, 0) != nil {
+		// when we exit). ENOSYS (a seccomp profile without
+		// pidfd_send_signal) cannot tell: wait for it.
+		if err := unix.PidfdSendSignal(fd, 0, nil, 0); err != nil && err != unix.ENOSYS {
 			unix.Close(fd)
 			continue
 		}

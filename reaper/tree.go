@@ -58,10 +58,12 @@ func (l *loop) signalRest(sig unix.Signal, cont bool) bool {
 // A process is signalled when, with its pidfd open, /proc still gives it
 // a parent that is sexton or was signalled this way, and both are still
 // alive after that read (pidfd_send_signal of 0), so the numbers named the
-// same processes throughout. Before Linux 5.3 (no pidfd_open), kill(2) on
-// the number is all there is.
+// same processes throughout. Before Linux 5.3 (no pidfd_open), or where
+// pidfd_send_signal answers ENOSYS (a seccomp profile without it, though
+// it has pidfd_open), kill(2) on the number is all there is.
 func signalTree(tree []proc, sig unix.Signal, cont bool) {
 	self := os.Getpid()
+	byPid := !pidfdSignals(self)
 	fds := map[int]int{self: -1} // verified pid -> its pidfd; -1: ourselves
 	defer func() {
 		for _, fd := range fds {
@@ -73,7 +75,10 @@ func signalTree(tree []proc, sig unix.Signal, cont bool) {
 	alive := func(fd int) bool { return fd < 0 || unix.PidfdSendSignal(fd, 0, nil, 0) == nil }
 	for _, p := range tree {
 		fd, err := unix.PidfdOpen(p.pid, 0)
-		if err == unix.ENOSYS {
+		if err == unix.ENOSYS || byPid {
+			if err == nil {
+				unix.Close(fd)
+			}
 			_ = unix.Kill(p.pid, sig) // ESRCH: gone meanwhile
 			if cont {
 				_ = unix.Kill(p.pid, unix.SIGCONT)
@@ -95,6 +100,17 @@ func signalTree(tree []proc, sig unix.Signal, cont bool) {
 			_ = unix.PidfdSendSignal(fd, unix.SIGCONT, nil, 0)
 		}
 	}
+}
+
+// pidfdSignals reports whether pidfd_send_signal works here, asking it to
+// check (signal 0) sexton's own pidfd.
+func pidfdSignals(self int) bool {
+	fd, err := unix.PidfdOpen(self, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	return unix.PidfdSendSignal(fd, 0, nil, 0) != unix.ENOSYS
 }
 
 // rest lists the processes signalRest would reach, for the log. As PID 1,
