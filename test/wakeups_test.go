@@ -16,24 +16,62 @@ import (
 // thread of pid: each is a wake-up of one of its threads, or a preemption.
 func switches(t *testing.T, pid int) int {
 	t.Helper()
+	n := 0
+	for _, c := range threadSwitches(t, pid, true) {
+		n += c
+	}
+	return n
+}
+
+// threadSwitches is the context switches of each thread of pid, by thread
+// id: the voluntary ones (a thread that slept and was woken), and with all
+// the involuntary ones too (preemptions, which load on the machine adds).
+func threadSwitches(t *testing.T, pid int, all bool) map[string]int {
+	t.Helper()
 	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
 	if err != nil || len(tasks) == 0 {
 		t.Fatalf("threads of pid %d: %v", pid, err)
 	}
-	n := 0
+	n := map[string]int{}
 	for _, f := range tasks {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			continue // a thread that just ended
 		}
+		tid := filepath.Base(filepath.Dir(f))
 		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+			k, v, ok := strings.Cut(line, ":")
+			if ok && (k == "voluntary_ctxt_switches" || all && k == "nonvoluntary_ctxt_switches") {
 				c, _ := strconv.Atoi(strings.TrimSpace(v))
-				n += c
+				n[tid] += c
 			}
 		}
 	}
 	return n
+}
+
+// startOrphans starts sexton as PID 1 in front of n orphans that die
+// burst at a time once released, and returns it and its host pid before
+// the first orphan exists.
+func startOrphans(t *testing.T, n, burst int) (*proc, int) {
+	t.Helper()
+	p := startUnshare(t, runOpts{}, "/sexton", "--", "/fixture", "orphans", strconv.Itoa(n), strconv.Itoa(burst), "--wait")
+	p.out.expectPrefix(t, "main orphans waiting")
+	return p, p.initPID()
+}
+
+// releaseOrphans lets them go, and returns once the fixture has made all n
+// and sexton has reaped them (waiting at most 2 s for the last).
+func releaseOrphans(t *testing.T, p *proc, init, n int) {
+	t.Helper()
+	ns := pidNS(t, init)
+	p.send("go")
+	p.out.expectPrefix(t, fmt.Sprintf("main orphans done %d", n))
+	p.out.expectPrefix(t, "main ready")
+	deadline := time.Now().Add(2 * time.Second)
+	for len(zombies(t, ns)) != 0 && time.Now().Before(deadline) {
+		<-time.After(10 * time.Millisecond)
+	}
 }
 
 // An orphan's death costs sexton one wake-up of one thread, as tini's
@@ -48,18 +86,9 @@ func TestOneWakeupPerEvent(t *testing.T) {
 		t.Skip("the reaping and relaying handlers are amd64's only")
 	}
 	const orphans, sigs = 2000, 200
-	p := startUnshare(t, runOpts{}, "/sexton", "--", "/fixture", "orphans", strconv.Itoa(orphans), "1", "--wait")
-	p.out.expectPrefix(t, "main orphans waiting")
-	init := p.initPID()
-	ns := pidNS(t, init)
+	p, init := startOrphans(t, orphans, 1)
 	before := switches(t, init)
-	p.send("go")
-	p.out.expectPrefix(t, fmt.Sprintf("main orphans done %d", orphans))
-	p.out.expectPrefix(t, "main ready")
-	deadline := time.Now().Add(2 * time.Second)
-	for len(zombies(t, ns)) != 0 && time.Now().Before(deadline) {
-		<-time.After(10 * time.Millisecond)
-	}
+	releaseOrphans(t, p, init, orphans)
 	perReap := float64(switches(t, init)-before) / orphans
 	before = switches(t, init)
 	for range sigs {
@@ -78,30 +107,6 @@ func TestOneWakeupPerEvent(t *testing.T) {
 	p.finish(0)
 }
 
-// threadSwitches is switches for each thread of pid, by thread id:
-// voluntary ones only (a thread that slept and was woken), which load on
-// the machine does not add to.
-func threadSwitches(t *testing.T, pid int) map[string]int {
-	t.Helper()
-	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
-	if err != nil || len(tasks) == 0 {
-		t.Fatalf("threads of pid %d: %v", pid, err)
-	}
-	n := map[string]int{}
-	for _, f := range tasks {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue // a thread that just ended
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
-				n[filepath.Base(filepath.Dir(f))], _ = strconv.Atoi(strings.TrimSpace(v))
-			}
-		}
-	}
-	return n
-}
-
 // A burst of exits wakes sexton's main thread alone, as it wakes tini's
 // one thread: SIGCHLD goes to the main thread only, so one that comes
 // while its handler runs waits for it instead of waking another thread.
@@ -115,21 +120,12 @@ func TestBurstWakesMainThread(t *testing.T) {
 		t.Skip("the reaping handler is amd64's only")
 	}
 	const orphans, burst = 5000, 100
-	p := startUnshare(t, runOpts{}, "/sexton", "--", "/fixture", "orphans", strconv.Itoa(orphans), strconv.Itoa(burst), "--wait")
-	p.out.expectPrefix(t, "main orphans waiting")
-	init := p.initPID()
-	ns := pidNS(t, init)
-	before := threadSwitches(t, init)
-	p.send("go")
-	p.out.expectPrefix(t, fmt.Sprintf("main orphans done %d", orphans))
-	p.out.expectPrefix(t, "main ready")
-	deadline := time.Now().Add(2 * time.Second)
-	for len(zombies(t, ns)) != 0 && time.Now().Before(deadline) {
-		<-time.After(10 * time.Millisecond)
-	}
+	p, init := startOrphans(t, orphans, burst)
+	before := threadSwitches(t, init, false)
+	releaseOrphans(t, p, init, orphans)
 	mainTid := strconv.Itoa(init)
 	var mainWakes, otherWakes int
-	for tid, n := range threadSwitches(t, init) {
+	for tid, n := range threadSwitches(t, init, false) {
 		if tid == mainTid {
 			mainWakes += n - before[tid]
 		} else {
