@@ -29,20 +29,28 @@ func TestGoAPIExampleAsPID1(t *testing.T) {
 	}
 	myinit := buildOutsideModule(t, code)
 
-	// Three orphans die while the command sleeps; a zombie left among
-	// them would show in the namespace's /proc.
-	script := `for i in 1 2 3; do (true &); done; sleep 0.5; ` +
-		`grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null; exit 3`
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// Three orphans die while the command sleeps.
+	reapsAsPID1(t, "README's example", myinit, "for i in 1 2 3; do (true &); done; sleep 0.5", 20*time.Second)
+}
+
+// reapsAsPID1 runs init as PID 1 of a fresh namespace in front of sh -c
+// orphans, which leaves orphans behind, and expects the command's exit
+// code (3) back within timeout and no zombie in the namespace's /proc.
+func reapsAsPID1(t *testing.T, what, init, orphans string, timeout time.Duration) {
+	t.Helper()
+	script := orphans + `; grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null; exit 3`
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", myinit, "sh", "-c", script)
+	// --kill-child: at the deadline, killing unshare kills the init and
+	// with it the namespace; WaitDelay stops waiting for output then.
+	cmd := exec.CommandContext(ctx, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", init, "sh", "-c", script)
 	cmd.WaitDelay = 2 * time.Second
 	var out, errs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errs
-	err = cmd.Run()
+	err := cmd.Run()
 	if got := cmd.ProcessState.ExitCode(); got != 3 || out.Len() != 0 {
-		t.Errorf("README's example as PID 1: exit %d (%v), zombies %q, stderr %q; want exit 3 and no zombie",
-			got, err, strings.TrimSpace(out.String()), errs.String())
+		t.Errorf("%s as PID 1: exit %d (%v), %d zombies, stderr %q; want exit 3 and no zombie",
+			what, got, err, strings.Count(out.String(), "\n"), errs.String())
 	}
 }
 
@@ -123,20 +131,6 @@ func main() {
 func TestMainThreadWithItsOwnSignalStack(t *testing.T) {
 	needRoot(t)
 	myinit := buildOutsideModule(t, []byte(movedStackInit))
-	script := `for b in 1 2 3 4 5; do for i in $(seq 20); do (true &); done; sleep 0.05; done; sleep 0.3; ` +
-		`grep -l "^State:.Z" /proc/[0-9]*/status 2>/dev/null; exit 3`
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	// --kill-child: at the deadline, killing unshare kills the init and
-	// with it the namespace; WaitDelay stops waiting for output then.
-	cmd := exec.CommandContext(ctx, "unshare", "--pid", "--fork", "--mount-proc", "--kill-child", myinit, "sh", "-c", script)
-	cmd.WaitDelay = 2 * time.Second
-	var out, errs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errs
-	err := cmd.Run()
-	if got := cmd.ProcessState.ExitCode(); got != 3 || out.Len() != 0 {
-		zombies := strings.Count(out.String(), "\n")
-		t.Errorf("as PID 1 with its own signal stack on the main thread: exit %d (%v), %d zombies, stderr %q; want exit 3 and no zombie",
-			got, err, zombies, errs.String())
-	}
+	reapsAsPID1(t, "a program with its own signal stack on the main thread", myinit,
+		`for b in 1 2 3 4 5; do for i in $(seq 20); do (true &); done; sleep 0.05; done; sleep 0.3`, 10*time.Second)
 }
