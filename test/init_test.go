@@ -121,13 +121,7 @@ func TestPgroup(t *testing.T) {
 			// prints it after any USR1 it got (signalfd gives the lower
 			// number first), so each bg's first line tells.
 			p.send("group 12")
-			got12 := 0
-			p.out.expect(t, "USR2 at both bgs", func(s string) bool {
-				if s == "bg1 sig 12" || s == "bg2 sig 12" {
-					got12++
-				}
-				return got12 == 2
-			})
+			p.out.expectEach(t, "USR2 at both bgs", "bg1 sig 12", "bg2 sig 12")
 			first := map[string]string{} // each bg's first signal line
 			for _, line := range p.out.seen() {
 				if bg, _, ok := strings.Cut(line, " sig "); ok && first[bg] == "" {

@@ -94,6 +94,20 @@ func (l *lines) expectPrefix(t *testing.T, prefix string) string {
 	})
 }
 
+// expectEach waits until each of want has come, in any order (several
+// processes that print at once), consuming the lines in between.
+func (l *lines) expectEach(t *testing.T, what string, want ...string) {
+	t.Helper()
+	missing := map[string]bool{}
+	for _, w := range want {
+		missing[w] = true
+	}
+	l.expect(t, what, func(s string) bool {
+		delete(missing, s)
+		return len(missing) == 0
+	})
+}
+
 // nextLine returns the next line, whatever it is.
 func (l *lines) nextLine(t *testing.T, what string) string {
 	t.Helper()

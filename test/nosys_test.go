@@ -34,13 +34,7 @@ func TestWithoutPidfdSendSignal(t *testing.T) {
 			p.out.expectPrefix(t, "main sig 10")
 		}
 		p.send("exit 0")
-		got := 0
-		p.out.expect(t, "SIGTERM at both bgs", func(s string) bool {
-			if s == "bg1 sig 15" || s == "bg2 sig 15" {
-				got++
-			}
-			return got == 2
-		})
+		p.out.expectEach(t, "SIGTERM at both bgs", "bg1 sig 15", "bg2 sig 15")
 		p.finish(0)
 	}
 	t.Run("PID 1", func(t *testing.T) {

@@ -43,13 +43,7 @@ func TestWaitAllSignalsAndTerm(t *testing.T) {
 		p.send("exit 3")
 		p.errs.expectPrefix(t, "sexton: command exited 3, waiting for 2 processes")
 		p.signal(syscall.SIGUSR1)
-		got := 0
-		p.out.expect(t, "USR1 at both workers", func(s string) bool {
-			if s == "bg1 sig 10" || s == "bg2 sig 10" {
-				got++
-			}
-			return got == 2
-		})
+		p.out.expectEach(t, "USR1 at both workers", "bg1 sig 10", "bg2 sig 10")
 		p.signal(syscall.SIGTERM)
 		p.finish(3)
 		out := strings.Join(p.out.seen(), "\n")
